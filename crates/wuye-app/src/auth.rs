@@ -1,0 +1,298 @@
+//! Signing in and out, sessions, and who the caller is.
+//!
+//! A session token is 32 random bytes (base64url); the database keeps only its
+//! SHA-256, so a leaked database does not leak live sessions. The same token
+//! works as a bearer token (API clients) and as the session cookie (web).
+
+use crate::App;
+use crate::error::{AppError, Result};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use rand::RngCore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use wuye_domain::access::{Actor, Role};
+use wuye_domain::ids::*;
+use wuye_domain::values::NewPassword;
+use wuye_domain::{Error, ErrorKind};
+use wuye_store::accounts::{self, UserRow};
+use wuye_store::people;
+
+/// Hashes a password with argon2id (the crate's defaults: 19 MiB, t=2, p=1),
+/// off the async runtime because it is deliberately slow.
+pub async fn hash_password(password: &str) -> Result<String> {
+    let pw = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        Argon2::default()
+            .hash_password(pw.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(AppError::internal)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+pub async fn verify_password(password: &str, hash: &str) -> bool {
+    let (pw, hash) = (password.to_string(), hash.to_string());
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash of nothing in particular, verified against when the login names no
+/// account, so that "no such user" takes as long as "wrong password".
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0P8dCpiEQmiWdl4tFihl0dqvJoGtqpI4Ck3OYj2NITg";
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LoginOutcome {
+    /// Bearer token for API clients (`Authorization: Bearer …`).
+    pub token: String,
+    /// When the session ends (RFC 3339).
+    #[schema(value_type = String)]
+    pub expires_at: jiff::Timestamp,
+    pub user: Actor,
+}
+
+fn throttled(minutes: i64) -> Error {
+    Error::new(
+        ErrorKind::RateLimited,
+        "login_throttled",
+        format!("登录失败次数过多，请 {minutes} 分钟后再试"),
+        format!("Too many failed sign-ins; try again in {minutes} minutes"),
+    )
+}
+
+fn bad_credentials() -> Error {
+    Error::new(
+        ErrorKind::Unauthenticated,
+        "login_failed",
+        "账号或密码不正确",
+        "Wrong login or password",
+    )
+}
+
+impl App {
+    /// Refuses while the account or the address is locked: too many failures
+    /// within the window, the lock lasting a window after the latest failure.
+    async fn check_throttle(&self, keys: &[(String, i64)]) -> Result<()> {
+        let window = self.config.login_window_minutes * 60_000;
+        let now = self.now_ms();
+        let mut c = self.db.read().await?;
+        for (key, max) in keys {
+            let (n, last) = accounts::failures_since(&mut c, key, now - window).await?;
+            if n >= *max {
+                let remaining = last.unwrap_or(now) + window - now;
+                return Err(throttled(((remaining + 59_999) / 60_000).max(1)).into());
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        ip: &str,
+        user_agent: &str,
+    ) -> Result<LoginOutcome> {
+        let login = login.trim().to_lowercase();
+        if login.is_empty() || password.is_empty() {
+            return Err(Error::invalid(
+                "login_missing",
+                "请输入账号和密码",
+                "Enter your login and password",
+            )
+            .into());
+        }
+        // Phone numbers may be typed with spaces or +86.
+        let login = wuye_domain::values::Phone::parse(&login)
+            .map(|p| p.as_str().to_string())
+            .unwrap_or(login);
+        let account_key = format!("account:{login}");
+        let ip_key = format!("ip:{ip}");
+        self.check_throttle(&[
+            (
+                account_key.clone(),
+                self.config.login_max_failures_per_account,
+            ),
+            (ip_key.clone(), self.config.login_max_failures_per_ip),
+        ])
+        .await?;
+
+        let user = {
+            let mut c = self.db.read().await?;
+            accounts::find_user_by_login(&mut c, &login).await?
+        };
+        let ok = match &user {
+            Some(u) => verify_password(password, &u.password_hash).await && u.disabled == 0,
+            None => {
+                verify_password(password, DUMMY_HASH).await;
+                false
+            }
+        };
+        let now = self.now_ms();
+        let mut tx = self.db.begin().await?;
+        let Some(user) = user.filter(|_| ok) else {
+            accounts::record_failure(&mut tx, &account_key, now).await?;
+            accounts::record_failure(&mut tx, &ip_key, now).await?;
+            tx.commit().await.map_err(wuye_store::StoreError::from)?;
+            tracing::info!(login = %login, ip = %ip, "sign-in failed");
+            return Err(bad_credentials().into());
+        };
+        let token = new_token();
+        let expires = now + self.config.session_ttl_hours * 3_600_000;
+        accounts::insert_session(
+            &mut tx,
+            &token_hash(&token),
+            UserId(user.id),
+            now,
+            expires,
+            ip,
+            user_agent,
+        )
+        .await?;
+        accounts::clear_failures(&mut tx, &account_key).await?;
+        tx.commit().await.map_err(wuye_store::StoreError::from)?;
+        let actor = self.actor_for(&user).await?;
+        Ok(LoginOutcome {
+            token,
+            expires_at: wuye_domain::time::from_millis(expires),
+            user: actor,
+        })
+    }
+
+    /// The actor behind a session token, or `unauthenticated`.
+    pub async fn authenticate(&self, token: &str) -> Result<Actor> {
+        let user = {
+            let mut c = self.db.read().await?;
+            accounts::session_user(&mut c, &token_hash(token), self.now_ms()).await?
+        };
+        match user {
+            Some(u) => self.actor_for(&u).await,
+            None => Err(Error::unauthenticated().into()),
+        }
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        accounts::delete_session(&mut tx, &token_hash(token)).await?;
+        tx.commit().await.map_err(wuye_store::StoreError::from)?;
+        Ok(())
+    }
+
+    /// Changes the caller's password and signs out their other sessions.
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        token: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<()> {
+        let new = NewPassword::parse(new).map_err(|e| e.with_field("new_password"))?;
+        let user = {
+            let mut c = self.db.read().await?;
+            accounts::get_user(&mut c, actor.user_id).await?
+        };
+        if !verify_password(old, &user.password_hash).await {
+            return Err(Error::invalid(
+                "password_wrong",
+                "原密码不正确",
+                "The current password is wrong",
+            )
+            .with_field("old_password")
+            .into());
+        }
+        let hash = hash_password(new.expose()).await?;
+        let now = self.now_ms();
+        let mut tx = self.db.begin().await?;
+        accounts::set_password(&mut tx, actor.user_id, &hash, now).await?;
+        accounts::delete_user_sessions(&mut tx, actor.user_id, Some(&token_hash(token))).await?;
+        crate::audit::record(
+            &mut tx,
+            actor,
+            now,
+            "user",
+            actor.user_id.0,
+            "change_password",
+            None,
+            None,
+        )
+        .await?;
+        tx.commit().await.map_err(wuye_store::StoreError::from)?;
+        Ok(())
+    }
+
+    /// Builds the actor (roles and scope) for an account.
+    pub async fn actor_for(&self, u: &UserRow) -> Result<Actor> {
+        let mut c = self.db.read().await?;
+        let mut actor = Actor {
+            user_id: UserId(u.id),
+            company_id: CompanyId(u.company_id),
+            display_name: u.display_name.clone(),
+            roles: vec![],
+            staff_id: None,
+            resident_id: None,
+            communities: vec![],
+            teams: vec![],
+            homes: vec![],
+        };
+        if u.kind == "staff" {
+            if let Some(s) = people::staff_by_user(&mut c, UserId(u.id)).await?
+                && s.active
+            {
+                actor.roles = s.roles;
+                actor.staff_id = Some(s.id);
+                actor.communities = s.communities;
+                actor.teams = s.teams;
+                actor.display_name = s.name;
+            }
+        } else if let Some(rid) = resident_of_user(&mut c, UserId(u.id)).await? {
+            let r = people::get_resident(&mut c, CompanyId(u.company_id), rid).await?;
+            actor.roles = vec![Role::Resident];
+            actor.resident_id = Some(r.id);
+            actor.display_name = r.name;
+            actor.homes = r.homes.iter().map(|h| h.home_id).collect();
+            let mut comms: Vec<CommunityId> = r.homes.iter().map(|h| h.community_id).collect();
+            comms.sort();
+            comms.dedup();
+            actor.communities = comms;
+        }
+        if actor.roles.is_empty() {
+            // An account whose staff record was deactivated, or whose resident
+            // record was erased, may no longer act.
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                "account_inactive",
+                "该账号已停用",
+                "This account is no longer active",
+            )
+            .into());
+        }
+        Ok(actor)
+    }
+}
+
+async fn resident_of_user(c: &mut wuye_store::Conn, user: UserId) -> Result<Option<ResidentId>> {
+    let id: Option<i64> = sqlx_scalar_resident(c, user).await?;
+    Ok(id.map(ResidentId))
+}
+
+async fn sqlx_scalar_resident(c: &mut wuye_store::Conn, user: UserId) -> Result<Option<i64>> {
+    Ok(wuye_store::people::resident_id_by_user(c, user).await?)
+}

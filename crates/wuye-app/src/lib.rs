@@ -1,0 +1,76 @@
+//! Use cases: each command checks who may do it, parses its input into domain
+//! values, runs in one transaction, and writes the audit entry in the same
+//! transaction as the change.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod backup;
+pub mod demo;
+pub mod directory;
+pub mod error;
+pub mod import;
+pub mod page;
+
+use std::sync::Arc;
+use wuye_domain::time::{Clock, SystemClock};
+use wuye_store::Db;
+
+pub use error::{AppError, Result};
+pub use wuye_domain::access::Actor;
+
+/// Settings the use cases need (the binary reads them from config).
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// How long a session stays valid.
+    pub session_ttl_hours: i64,
+    /// Failed sign-ins per account within the window before it is locked.
+    pub login_max_failures_per_account: i64,
+    /// Failed sign-ins per client address within the window before it is locked.
+    pub login_max_failures_per_ip: i64,
+    /// The throttling window, and how long a lock lasts after the last failure.
+    pub login_window_minutes: i64,
+    /// Whether this server runs on demo data (shown to users).
+    pub demo: bool,
+    /// Mark the session cookie `Secure` (set when served over HTTPS).
+    pub cookie_secure: bool,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl_hours: 24 * 14,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_ip: 30,
+            login_window_minutes: 15,
+            demo: false,
+            cookie_secure: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub config: Arc<AppConfig>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    pub fn new(db: Db, config: AppConfig) -> Self {
+        Self {
+            db,
+            config: Arc::new(config),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now().as_millisecond()
+    }
+}

@@ -1,0 +1,17 @@
+//! wuye's domain: the types and rules of a property service desk.
+//!
+//! This crate knows nothing of SQL or HTTP. Everything that decides whether
+//! something is allowed, valid or due lives here, so it can be tested without
+//! a database and reused by every front end.
+
+pub mod access;
+pub mod category;
+pub mod directory;
+pub mod error;
+pub mod ids;
+pub mod lang;
+pub mod time;
+pub mod values;
+
+pub use error::{Error, ErrorKind};
+pub use lang::Lang;

@@ -1,0 +1,226 @@
+//! Connecting: the backend comes from the URL scheme; SQLite gets a
+//! single-connection writer pool (so writers queue in-process instead of
+//! fighting over the file lock) and a reader pool; PostgreSQL one pool.
+
+use crate::{Result, StoreError};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Reader connections (SQLite) or all connections (PostgreSQL).
+    pub max_connections: u32,
+    /// How long to wait for a connection or a SQLite lock before giving up.
+    pub busy_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    backend: Backend,
+    read: AnyPool,
+    write: AnyPool,
+}
+
+/// SQLite settings, applied to every connection:
+/// - WAL: readers never block the writer and vice versa.
+/// - synchronous=FULL: a transaction that returned COMMIT is on disk before we
+///   acknowledge it, even across power loss (NORMAL could lose the last
+///   commits on power loss; we promise that nothing acknowledged is lost).
+/// - foreign_keys=ON: SQLite leaves them off by default.
+/// - busy_timeout: wait for a lock rather than fail at once.
+fn sqlite_pragmas(busy_ms: u128) -> String {
+    format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+         PRAGMA busy_timeout = {busy_ms}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;"
+    )
+}
+
+impl Db {
+    pub async fn connect(url: &str, opts: &DbOptions) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url).ok_or_else(|| {
+            StoreError::Unavailable(format!(
+                "unsupported database URL (use sqlite:PATH or postgres://…): {}",
+                redact_url(url)
+            ))
+        })?;
+        let connect_opts = AnyConnectOptions::from_str(url)?;
+        match backend {
+            Backend::Sqlite => {
+                let pragmas = sqlite_pragmas(opts.busy_timeout.as_millis());
+                let make = |n: u32| {
+                    let pragmas = pragmas.clone();
+                    AnyPoolOptions::new()
+                        .max_connections(n)
+                        .min_connections(1)
+                        .acquire_timeout(opts.busy_timeout * 2)
+                        .after_connect(move |conn, _| {
+                            let pragmas = pragmas.clone();
+                            Box::pin(async move {
+                                conn.execute(pragmas.as_str()).await?;
+                                Ok(())
+                            })
+                        })
+                };
+                let write = make(1).connect_with(connect_opts.clone()).await?;
+                let read = make(opts.max_connections.max(1))
+                    .connect_with(connect_opts)
+                    .await?;
+                Ok(Db {
+                    backend,
+                    read,
+                    write,
+                })
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(opts.max_connections.max(2))
+                    .acquire_timeout(opts.busy_timeout * 2)
+                    .connect_with(connect_opts)
+                    .await?;
+                Ok(Db {
+                    backend,
+                    read: pool.clone(),
+                    write: pool,
+                })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        let m = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        m.run(&self.write).await?;
+        Ok(())
+    }
+
+    /// The migration files, by version and description, of both backends
+    /// (a test holds them equal).
+    pub fn migration_lists() -> (Vec<String>, Vec<String>) {
+        let list = |m: &Migrator| {
+            m.iter()
+                .map(|x| format!("{}_{}", x.version, x.description))
+                .collect::<Vec<_>>()
+        };
+        (list(&SQLITE_MIGRATIONS), list(&POSTGRES_MIGRATIONS))
+    }
+
+    /// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE` on the
+    /// single writer connection, so it holds the write lock from the start and
+    /// can never fail half-way with a busy snapshot.
+    pub async fn begin(&self) -> Result<Transaction<'static, sqlx::Any>> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.write.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// A connection for reads.
+    pub async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.read.acquire().await?)
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    /// A consistent copy of a SQLite database, taken while it serves:
+    /// `VACUUM INTO` reads one snapshot in a read transaction and writes a
+    /// compact, complete database file.
+    pub async fn sqlite_backup(&self, out: &str) -> Result<()> {
+        let mut c = self.read().await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(out.to_string())
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+/// A database URL fit to print: the password, if any, is hidden.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_print() {
+        assert_eq!(
+            redact_url("postgres://wuye:s3cret@db:5432/wuye"),
+            "postgres://wuye:***@db:5432/wuye"
+        );
+        assert_eq!(redact_url("sqlite:./data/wuye.db"), "sqlite:./data/wuye.db");
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let (sqlite, postgres) = Db::migration_lists();
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, postgres);
+    }
+}

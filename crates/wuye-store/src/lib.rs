@@ -1,0 +1,22 @@
+//! Storage: one set of portable SQL over SQLite (embedded default) and
+//! PostgreSQL, chosen by the database URL's scheme.
+//!
+//! Queries go through sqlx's `Any` driver so there is one copy of each query;
+//! where the dialects differ, a small named function in [`dialect`] says how.
+//! This crate holds no business rules: it stores and loads what the domain
+//! decided.
+
+pub mod accounts;
+pub mod audit;
+pub mod db;
+pub mod dialect;
+pub mod directory;
+pub mod error;
+pub mod people;
+pub mod sql;
+
+pub use db::{Backend, Db, DbOptions};
+pub use error::StoreError;
+
+pub type Conn = sqlx::AnyConnection;
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

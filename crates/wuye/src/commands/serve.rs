@@ -1,0 +1,124 @@
+//! `wuye serve`.
+
+use super::{open, say};
+use crate::cli::ServeArgs;
+use crate::config::Config;
+use anyhow::Context;
+use std::process::ExitCode;
+use std::time::Duration;
+use wuye_app::demo::{DEMO_LOGINS, DEMO_PASSWORD};
+
+pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let addr = args.addr.clone().unwrap_or_else(|| config.addr.clone());
+    let mut app = open(config).await?;
+    if args.demo {
+        let mut c = app.db.read().await.map_err(|e| anyhow::anyhow!(e))?;
+        let empty = wuye_store::directory::first_company(&mut c)
+            .await?
+            .is_none();
+        drop(c);
+        if empty {
+            eprintln!("正在载入演示数据 / loading the demo property …");
+            let s = app
+                .load_demo(&|step| eprintln!("  {step}"))
+                .await
+                .map_err(|e| say(&e))?;
+            eprintln!(
+                "演示数据已载入 / demo loaded: {} 个小区, {} 户房屋, {} 位住户, {} 名员工, {} 个班组",
+                s.communities, s.homes, s.residents, s.staff, s.teams
+            );
+        }
+    }
+    let demo = app.is_demo().await.map_err(|e| say(&e))?;
+    if args.demo && !demo {
+        eprintln!(
+            "注意：数据库里已有非演示数据，--demo 未载入任何内容 / note: the database holds real data; --demo loaded nothing"
+        );
+    }
+    let mut cfg = (*app.config).clone();
+    cfg.demo = demo;
+    app.config = std::sync::Arc::new(cfg);
+
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("无法监听 / cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    if demo {
+        print_demo_banner(local);
+    } else {
+        let mut c = app.db.read().await.map_err(|e| anyhow::anyhow!(e))?;
+        if wuye_store::accounts::count_users(&mut c).await? == 0 {
+            eprintln!(
+                "数据库里还没有任何账号。创建管理员 / no accounts yet; create an admin with:\n  \
+                 wuye user create --username admin --name 管理员 --phone 13800000000 --role admin"
+            );
+        }
+    }
+    println!(
+        "wuye 已启动 / listening on http://{local}  ({})",
+        app.db.backend().name()
+    );
+    println!("API 文档 / API docs: http://{local}/api/docs");
+
+    let janitor = tokio::spawn(housekeeping(app.clone()));
+    wuye_web::serve(app.clone(), listener, shutdown_signal())
+        .await
+        .context("服务异常退出 / the server stopped with an error")?;
+    janitor.abort();
+    app.db.close().await;
+    eprintln!("wuye 已停止 / stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_demo_banner(addr: std::net::SocketAddr) {
+    println!();
+    println!("==================== 演示模式 DEMO MODE ====================");
+    println!("这是演示数据，请勿用于真实业务 / demo data: not for real use");
+    println!("{:<12} {:<14} 密码 password", "角色 role", "账号 login");
+    for d in DEMO_LOGINS {
+        println!("{:<12} {:<14} {}", d.role.code(), d.login, DEMO_PASSWORD);
+    }
+    println!("试一下 / try:");
+    println!(
+        "  curl -s -X POST http://{addr}/api/v1/auth/login -H 'content-type: application/json' \\\n    -d '{{\"login\":\"admin\",\"password\":\"{DEMO_PASSWORD}\"}}'"
+    );
+    println!("=============================================================");
+    println!();
+}
+
+/// Hourly: drop expired sessions and old failed-login records.
+async fn housekeeping(app: wuye_app::App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let now = app.now_ms();
+        let Ok(mut tx) = app.db.begin().await else {
+            continue;
+        };
+        let a = wuye_store::accounts::delete_expired_sessions(&mut tx, now).await;
+        let b = wuye_store::accounts::prune_failures(&mut tx, now - 24 * 3_600_000).await;
+        if a.is_ok() && b.is_ok() {
+            let _ = tx.commit().await;
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    eprintln!("正在停止，处理完进行中的请求 / stopping after the requests in flight …");
+}

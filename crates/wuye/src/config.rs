@@ -1,0 +1,102 @@
+//! Configuration: defaults → `wuye.toml` → `WUYE_*` environment variables →
+//! command-line flags. The database URL may hold a password, so it is only
+//! ever printed redacted.
+
+use crate::cli::GlobalArgs;
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the server listens.
+    pub addr: String,
+    /// SQLite database and photos live here.
+    pub data_dir: PathBuf,
+    /// sqlite:… or postgres://…; empty = SQLite in the data dir.
+    pub database_url: String,
+    pub max_connections: u32,
+    pub session_ttl_hours: i64,
+    pub login_max_failures_per_account: i64,
+    pub login_max_failures_per_ip: i64,
+    pub login_window_minutes: i64,
+    /// Set when served over HTTPS (behind a TLS proxy).
+    pub cookie_secure: bool,
+    /// "text" or "json".
+    pub log_format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let app = wuye_app::AppConfig::default();
+        Self {
+            addr: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: String::new(),
+            max_connections: 16,
+            session_ttl_hours: app.session_ttl_hours,
+            login_max_failures_per_account: app.login_max_failures_per_account,
+            login_max_failures_per_ip: app.login_max_failures_per_ip,
+            login_window_minutes: app.login_window_minutes,
+            cookie_secure: false,
+            log_format: "text".into(),
+        }
+    }
+}
+
+impl Config {
+    pub fn load(global: &GlobalArgs) -> anyhow::Result<Config> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        let file = global
+            .config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("wuye.toml"));
+        if file.exists() {
+            fig = fig.merge(Toml::file(&file));
+        } else if global.config.is_some() {
+            anyhow::bail!("找不到配置文件 / config file not found: {}", file.display());
+        }
+        fig = fig.merge(Env::prefixed("WUYE_"));
+        let mut cfg: Config = fig
+            .extract()
+            .with_context(|| format!("配置有误 / invalid configuration ({})", file.display()))?;
+        if let Some(d) = &global.data_dir {
+            cfg.data_dir = d.clone();
+        }
+        if let Some(u) = &global.database_url
+            && !u.is_empty()
+        {
+            cfg.database_url = u.clone();
+        }
+        Ok(cfg)
+    }
+
+    /// The database URL: the configured one, or SQLite in the data dir.
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        if !self.database_url.is_empty() {
+            return Ok(self.database_url.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+            format!(
+                "无法创建数据目录 / cannot create the data directory {}",
+                self.data_dir.display()
+            )
+        })?;
+        let path = self.data_dir.join("wuye.db");
+        Ok(format!("sqlite://{}?mode=rwc", path.display()))
+    }
+
+    pub fn app_config(&self) -> wuye_app::AppConfig {
+        wuye_app::AppConfig {
+            session_ttl_hours: self.session_ttl_hours,
+            login_max_failures_per_account: self.login_max_failures_per_account,
+            login_max_failures_per_ip: self.login_max_failures_per_ip,
+            login_window_minutes: self.login_window_minutes,
+            demo: false,
+            cookie_secure: self.cookie_secure,
+        }
+    }
+}
