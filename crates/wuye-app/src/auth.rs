@@ -155,6 +155,14 @@ impl App {
             tracing::info!(login = %login, ip = %ip, "sign-in failed");
             return Err(bad_credentials().into());
         };
+        // A deactivated staff member or an erased resident gets no session.
+        let actor = match self.actor_for(&user).await {
+            Ok(a) => a,
+            Err(e) => {
+                tx.rollback().await.map_err(wuye_store::StoreError::from)?;
+                return Err(e);
+            }
+        };
         let token = new_token();
         let expires = now + self.config.session_ttl_hours * 3_600_000;
         accounts::insert_session(
@@ -169,7 +177,6 @@ impl App {
         .await?;
         accounts::clear_failures(&mut tx, &account_key).await?;
         tx.commit().await.map_err(wuye_store::StoreError::from)?;
-        let actor = self.actor_for(&user).await?;
         Ok(LoginOutcome {
             token,
             expires_at: wuye_domain::time::from_millis(expires),

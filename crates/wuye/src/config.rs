@@ -59,7 +59,20 @@ impl Config {
         } else if global.config.is_some() {
             anyhow::bail!("找不到配置文件 / config file not found: {}", file.display());
         }
-        fig = fig.merge(Env::prefixed("WUYE_"));
+        // Only the keys above: other WUYE_* variables (WUYE_LOG, test settings)
+        // are not configuration.
+        fig = fig.merge(Env::prefixed("WUYE_").only(&[
+            "addr",
+            "data_dir",
+            "database_url",
+            "max_connections",
+            "session_ttl_hours",
+            "login_max_failures_per_account",
+            "login_max_failures_per_ip",
+            "login_window_minutes",
+            "cookie_secure",
+            "log_format",
+        ]));
         let mut cfg: Config = fig
             .extract()
             .with_context(|| format!("配置有误 / invalid configuration ({})", file.display()))?;

@@ -8,6 +8,26 @@ use std::process::ExitCode;
 use std::time::Duration;
 use wuye_app::demo::{DEMO_LOGINS, DEMO_PASSWORD};
 
+/// Prints to stdout, ignoring a closed pipe: a server must not die because
+/// whoever started it stopped reading its output.
+macro_rules! out {
+    () => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout());
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+macro_rules! eout {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let addr = args.addr.clone().unwrap_or_else(|| config.addr.clone());
     let mut app = open(config).await?;
@@ -18,20 +38,24 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
             .is_none();
         drop(c);
         if empty {
-            eprintln!("正在载入演示数据 / loading the demo property …");
+            eout!("正在载入演示数据 / loading the demo property …");
             let s = app
-                .load_demo(&|step| eprintln!("  {step}"))
+                .load_demo(&|step| eout!("  {step}"))
                 .await
                 .map_err(|e| say(&e))?;
-            eprintln!(
+            eout!(
                 "演示数据已载入 / demo loaded: {} 个小区, {} 户房屋, {} 位住户, {} 名员工, {} 个班组",
-                s.communities, s.homes, s.residents, s.staff, s.teams
+                s.communities,
+                s.homes,
+                s.residents,
+                s.staff,
+                s.teams
             );
         }
     }
     let demo = app.is_demo().await.map_err(|e| say(&e))?;
     if args.demo && !demo {
-        eprintln!(
+        eout!(
             "注意：数据库里已有非演示数据，--demo 未载入任何内容 / note: the database holds real data; --demo loaded nothing"
         );
     }
@@ -48,17 +72,17 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     } else {
         let mut c = app.db.read().await.map_err(|e| anyhow::anyhow!(e))?;
         if wuye_store::accounts::count_users(&mut c).await? == 0 {
-            eprintln!(
+            eout!(
                 "数据库里还没有任何账号。创建管理员 / no accounts yet; create an admin with:\n  \
                  wuye user create --username admin --name 管理员 --phone 13800000000 --role admin"
             );
         }
     }
-    println!(
+    out!(
         "wuye 已启动 / listening on http://{local}  ({})",
         app.db.backend().name()
     );
-    println!("API 文档 / API docs: http://{local}/api/docs");
+    out!("API 文档 / API docs: http://{local}/api/docs");
 
     let janitor = tokio::spawn(housekeeping(app.clone()));
     wuye_web::serve(app.clone(), listener, shutdown_signal())
@@ -66,24 +90,24 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
         .context("服务异常退出 / the server stopped with an error")?;
     janitor.abort();
     app.db.close().await;
-    eprintln!("wuye 已停止 / stopped");
+    eout!("wuye 已停止 / stopped");
     Ok(ExitCode::SUCCESS)
 }
 
 fn print_demo_banner(addr: std::net::SocketAddr) {
-    println!();
-    println!("==================== 演示模式 DEMO MODE ====================");
-    println!("这是演示数据，请勿用于真实业务 / demo data: not for real use");
-    println!("{:<12} {:<14} 密码 password", "角色 role", "账号 login");
+    out!();
+    out!("==================== 演示模式 DEMO MODE ====================");
+    out!("这是演示数据，请勿用于真实业务 / demo data: not for real use");
+    out!("{:<12} {:<14} 密码 password", "角色 role", "账号 login");
     for d in DEMO_LOGINS {
-        println!("{:<12} {:<14} {}", d.role.code(), d.login, DEMO_PASSWORD);
+        out!("{:<12} {:<14} {}", d.role.code(), d.login, DEMO_PASSWORD);
     }
-    println!("试一下 / try:");
-    println!(
+    out!("试一下 / try:");
+    out!(
         "  curl -s -X POST http://{addr}/api/v1/auth/login -H 'content-type: application/json' \\\n    -d '{{\"login\":\"admin\",\"password\":\"{DEMO_PASSWORD}\"}}'"
     );
-    println!("=============================================================");
-    println!();
+    out!("=============================================================");
+    out!();
 }
 
 /// Hourly: drop expired sessions and old failed-login records.
@@ -120,5 +144,5 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    eprintln!("正在停止，处理完进行中的请求 / stopping after the requests in flight …");
+    eout!("正在停止，处理完进行中的请求 / stopping after the requests in flight …");
 }

@@ -1,0 +1,306 @@
+//! Sign-in, sessions, operations endpoints and the API's error conventions.
+
+use crate::backend_tests;
+use crate::common::{TestApp, code};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::sync::Arc;
+
+backend_tests!(
+    health_ready_metrics_and_docs,
+    login_by_username_and_phone,
+    wrong_password_is_refused_and_throttled,
+    logout_ends_the_session,
+    session_cookie_is_httponly_and_samesite,
+    password_change_signs_out_other_sessions,
+    errors_speak_the_callers_language,
+    malformed_requests_get_coded_errors,
+    oversize_bodies_are_refused,
+);
+
+async fn health_ready_metrics_and_docs(t: Arc<TestApp>) {
+    let c = t.anon();
+    assert_eq!(c.get("/healthz").await.0, StatusCode::OK);
+    assert_eq!(c.get("/readyz").await.0, StatusCode::OK);
+    let (s, doc) = c.get("/api/v1/openapi.json").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        doc["paths"]["/api/v1/auth/login"]["post"].is_object(),
+        "{doc}"
+    );
+    assert!(doc["paths"]["/api/v1/communities"]["get"].is_object());
+    assert!(doc["paths"]["/api/v1/import/homes"]["post"].is_object());
+    let (s, page) = c.get("/api/docs").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains("swagger-ui-bundle.js"));
+    let js = t
+        .http
+        .get(format!(
+            "{}/assets/vendor/swagger-ui/swagger-ui-bundle.js",
+            t.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.status(), StatusCode::OK);
+    c.get("/api/v1/communities").await;
+    let (s, metrics) = c.get("/metrics").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        metrics
+            .as_str()
+            .unwrap()
+            .contains("wuye_http_requests_total"),
+        "{metrics}"
+    );
+}
+
+async fn login_by_username_and_phone(t: Arc<TestApp>) {
+    let admin = t.login("admin").await;
+    let (s, me) = admin.get("/api/v1/auth/me").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(me["roles"], json!(["admin"]));
+    // Staff may also use their phone number, typed with spaces or +86.
+    let by_phone = t.login("+86 137 0000 0004").await;
+    let (_, me) = by_phone.get("/api/v1/auth/me").await;
+    assert_eq!(me["display_name"], "张客服");
+    // Residents sign in with their phone.
+    let res = t.login("13900000001").await;
+    let (_, me) = res.get("/api/v1/auth/me").await;
+    assert_eq!(me["roles"], json!(["resident"]));
+    assert_eq!(me["homes"], json!([t.fx.home_a101.0]));
+}
+
+async fn wrong_password_is_refused_and_throttled(t: Arc<TestApp>) {
+    let c = t.anon();
+    let body = json!({"login": "agent", "password": "wrong-password"});
+    for _ in 0..5 {
+        let (s, v) = c.post("/api/v1/auth/login", body.clone()).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+        assert_eq!(code(&v), "login_failed");
+    }
+    // The account is now locked, even with the right password.
+    let (s, v) = c
+        .post(
+            "/api/v1/auth/login",
+            json!({"login": "agent", "password": crate::common::fixture::PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    assert_eq!(code(&v), "login_throttled");
+    // Another account from the same address still signs in.
+    t.login("supervisor").await;
+    // Unknown accounts fail the same way as wrong passwords.
+    let (s, v) = c
+        .post(
+            "/api/v1/auth/login",
+            json!({"login": "nobody", "password": "x"}),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "login_failed"));
+    let (s, v) = c
+        .post("/api/v1/auth/login", json!({"login": "", "password": ""}))
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "login_missing")
+    );
+}
+
+async fn logout_ends_the_session(t: Arc<TestApp>) {
+    let c = t.login("manager").await;
+    assert_eq!(c.get("/api/v1/auth/me").await.0, StatusCode::OK);
+    assert_eq!(
+        c.post("/api/v1/auth/logout", json!({})).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let (s, v) = c.get("/api/v1/auth/me").await;
+    assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    let (s, _) = t.anon().get("/api/v1/communities").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let mut forged = t.anon();
+    forged.token = Some("not-a-real-token".into());
+    assert_eq!(
+        forged.get("/api/v1/auth/me").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn session_cookie_is_httponly_and_samesite(t: Arc<TestApp>) {
+    let resp = t
+        .http
+        .post(format!("{}/api/v1/auth/login", t.base))
+        .json(&json!({"login": "admin", "password": crate::common::fixture::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = resp
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.starts_with("wuye_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    // The cookie alone authenticates (the web UI uses it).
+    let value = cookie.split(';').next().unwrap().to_string();
+    let me = t
+        .http
+        .get(format!("{}/api/v1/auth/me", t.base))
+        .header("cookie", value)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+}
+
+async fn password_change_signs_out_other_sessions(t: Arc<TestApp>) {
+    let first = t.login("agent").await;
+    let second = t.login("agent").await;
+    let (s, v) = second
+        .post(
+            "/api/v1/auth/password",
+            json!({"old_password": "wrong", "new_password": "new-pass-22"}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "password_wrong")
+    );
+    let (s, v) = second
+        .post(
+            "/api/v1/auth/password",
+            json!({"old_password": crate::common::fixture::PASSWORD, "new_password": "short"}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "password_too_short")
+    );
+    let (s, _) = second
+        .post("/api/v1/auth/password", json!({"old_password": crate::common::fixture::PASSWORD, "new_password": "new-pass-22"}))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(second.get("/api/v1/auth/me").await.0, StatusCode::OK);
+    assert_eq!(
+        first.get("/api/v1/auth/me").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    t.login_with("agent", "new-pass-22").await;
+}
+
+async fn errors_speak_the_callers_language(t: Arc<TestApp>) {
+    let (_, zh) = t.anon().get("/api/v1/communities").await;
+    assert_eq!(zh["error"]["message"], "请先登录");
+    let (_, en) = t.anon().english().get("/api/v1/communities").await;
+    assert_eq!(en["error"]["message"], "Please sign in first");
+    let admin = t.login("admin").await.english();
+    let (s, v) = admin
+        .post(
+            "/api/v1/residents",
+            json!({"name": "王五", "phone": "12345"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code(&v), "phone_invalid");
+    assert_eq!(v["error"]["field"], "phone");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid phone"),
+        "{v}"
+    );
+}
+
+async fn malformed_requests_get_coded_errors(t: Arc<TestApp>) {
+    let admin = t.login("admin").await;
+    // Not JSON at all.
+    let (s, v) = admin
+        .send(
+            admin
+                .request(Method::POST, "/api/v1/communities")
+                .header("content-type", "application/json")
+                .body("{name:"),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::BAD_REQUEST, "json_invalid"),
+        "{v}"
+    );
+    // Wrong type, unknown field.
+    let (s, v) = admin.post("/api/v1/communities", json!({"name": 5})).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "json_invalid"));
+    let (s, v) = admin
+        .post(
+            "/api/v1/communities",
+            json!({"name": "新小区", "colour": "red"}),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "json_invalid"));
+    assert!(v["error"]["message"].as_str().unwrap().contains("colour"));
+    // Missing content type.
+    let (s, v) = admin
+        .send(
+            admin
+                .request(Method::POST, "/api/v1/communities")
+                .body(r#"{"name":"x"}"#),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "content_type_invalid")
+    );
+    // A non-numeric id, an unknown route, a wrong method.
+    let (s, v) = admin.get("/api/v1/communities/abc").await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "path_invalid"));
+    let (s, v) = admin.get("/api/v1/nothing-here").await;
+    assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "route_not_found"));
+    let (s, v) = admin
+        .send(admin.request(Method::PUT, "/api/v1/communities"))
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+    );
+    // A bad query parameter.
+    let (s, v) = admin.get("/api/v1/homes?limit=lots").await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "query_invalid"));
+    let (s, v) = admin.get("/api/v1/homes?limit=5000").await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "limit_invalid")
+    );
+    // Empty and whitespace names.
+    let (s, v) = admin
+        .post("/api/v1/communities", json!({"name": "   "}))
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "name_empty")
+    );
+}
+
+async fn oversize_bodies_are_refused(t: Arc<TestApp>) {
+    let admin = t.login("admin").await;
+    let huge = format!(r#"{{"name": "{}"}}"#, "很".repeat(600_000));
+    let (s, v) = admin
+        .send(
+            admin
+                .request(Method::POST, "/api/v1/communities")
+                .header("content-type", "application/json")
+                .body(huge),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+        "{v}"
+    );
+    // Nothing was written.
+    let (_, list) = admin.get("/api/v1/communities").await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+}

@@ -1,0 +1,8 @@
+//! HTTP integration tests, each run against SQLite and PostgreSQL.
+
+mod common;
+
+mod api_basics;
+mod authorization;
+mod directory;
+mod import;
