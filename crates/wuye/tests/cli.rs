@@ -56,6 +56,8 @@ impl Env {
 }
 
 /// Starts `wuye serve` on a free port and returns the child and base URL.
+/// (The caller stops the child; see `stop`.)
+#[allow(clippy::zombie_processes)]
 fn spawn_server(env: &Env, extra: &[&str]) -> (Child, String, String) {
     let mut args = vec!["serve", "--addr", "127.0.0.1:0"];
     args.extend_from_slice(extra);
