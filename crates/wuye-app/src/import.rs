@@ -79,7 +79,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str)> {
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Ok((s.to_string(), "UTF-8"));
     }
-    let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
     if had_errors {
         return Err(Error::invalid(
             "encoding_unknown",
