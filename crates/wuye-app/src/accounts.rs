@@ -181,6 +181,7 @@ pub fn system_actor(company: CompanyId) -> Actor {
         resident_id: None,
         communities: vec![],
         teams: vec![],
+        lead_teams: vec![],
         homes: vec![],
     }
 }

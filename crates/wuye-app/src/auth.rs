@@ -257,6 +257,7 @@ impl App {
             resident_id: None,
             communities: vec![],
             teams: vec![],
+            lead_teams: vec![],
             homes: vec![],
         };
         if u.kind == "staff" {
@@ -266,6 +267,7 @@ impl App {
                 actor.roles = s.roles;
                 actor.staff_id = Some(s.id);
                 actor.communities = s.communities;
+                actor.lead_teams = people::lead_teams(&mut c, s.id).await?;
                 actor.teams = s.teams;
                 actor.display_name = s.name;
             }

@@ -10,7 +10,9 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod import;
+pub mod orders;
 pub mod page;
+pub mod photos;
 
 use std::sync::Arc;
 use wuye_domain::time::{Clock, SystemClock};
@@ -34,6 +36,14 @@ pub struct AppConfig {
     pub demo: bool,
     /// Mark the session cookie `Secure` (set when served over HTTPS).
     pub cookie_secure: bool,
+    /// Where files (photos) live.
+    pub data_dir: std::path::PathBuf,
+    /// Days before an order awaiting acceptance is accepted automatically.
+    pub auto_accept_days: i64,
+    /// Share (%) of well-rated resolved orders sampled for a return visit.
+    pub return_visit_sample_percent: u8,
+    /// What a photo upload may be.
+    pub photo_limits: photos::PhotoLimits,
 }
 
 impl Default for AppConfig {
@@ -45,6 +55,10 @@ impl Default for AppConfig {
             login_window_minutes: 15,
             demo: false,
             cookie_secure: false,
+            data_dir: std::path::PathBuf::from("./data"),
+            auto_accept_days: wuye_domain::work_order::DEFAULT_AUTO_ACCEPT_DAYS,
+            return_visit_sample_percent: 20,
+            photo_limits: photos::PhotoLimits::default(),
         }
     }
 }
@@ -54,15 +68,27 @@ pub struct App {
     pub db: Db,
     pub config: Arc<AppConfig>,
     pub clock: Arc<dyn Clock>,
+    pub photos: Arc<dyn photos::PhotoStore>,
+    /// Committed order changes, for live updates inside this process.
+    pub notices: tokio::sync::broadcast::Sender<orders::OrderNotice>,
 }
 
 impl App {
     pub fn new(db: Db, config: AppConfig) -> Self {
+        let photos = Arc::new(photos::FsPhotoStore::new(config.data_dir.join("photos")));
+        let (notices, _) = tokio::sync::broadcast::channel(1024);
         Self {
             db,
             config: Arc::new(config),
             clock: Arc::new(SystemClock),
+            photos,
+            notices,
         }
+    }
+
+    /// Tells live listeners about a committed change (none listening is fine).
+    pub fn announce(&self, notice: orders::OrderNotice) {
+        let _ = self.notices.send(notice);
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {

@@ -183,6 +183,8 @@ pub struct Actor {
     /// Communities a staff member serves, or where a resident has a home.
     pub communities: Vec<CommunityId>,
     pub teams: Vec<TeamId>,
+    /// Teams this staff member leads (班组长).
+    pub lead_teams: Vec<TeamId>,
     pub homes: Vec<HomeId>,
 }
 

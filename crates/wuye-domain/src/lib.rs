@@ -10,8 +10,10 @@ pub mod directory;
 pub mod error;
 pub mod ids;
 pub mod lang;
+pub mod search;
 pub mod time;
 pub mod values;
+pub mod work_order;
 
 pub use error::{Error, ErrorKind};
 pub use lang::Lang;

@@ -672,3 +672,14 @@ pub async fn delete_staff_row(c: &mut Conn, id: StaffId) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// Teams a staff member leads.
+pub async fn lead_teams(c: &mut Conn, staff: StaffId) -> Result<Vec<TeamId>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT team_id FROM team_members WHERE staff_id = $1 AND is_lead = 1 ORDER BY team_id",
+    )
+    .bind(staff.0)
+    .fetch_all(c)
+    .await?;
+    Ok(ids.into_iter().map(TeamId).collect())
+}

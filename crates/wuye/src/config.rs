@@ -27,6 +27,10 @@ pub struct Config {
     pub cookie_secure: bool,
     /// "text" or "json".
     pub log_format: String,
+    /// Days before an order awaiting acceptance is accepted automatically.
+    pub auto_accept_days: i64,
+    /// Share (%) of well-rated orders sampled for a return visit.
+    pub return_visit_sample_percent: u8,
 }
 
 impl Default for Config {
@@ -43,6 +47,8 @@ impl Default for Config {
             login_window_minutes: app.login_window_minutes,
             cookie_secure: false,
             log_format: "text".into(),
+            auto_accept_days: app.auto_accept_days,
+            return_visit_sample_percent: app.return_visit_sample_percent,
         }
     }
 }
@@ -72,10 +78,22 @@ impl Config {
             "login_window_minutes",
             "cookie_secure",
             "log_format",
+            "auto_accept_days",
+            "return_visit_sample_percent",
         ]));
         let mut cfg: Config = fig
             .extract()
             .with_context(|| format!("配置有误 / invalid configuration ({})", file.display()))?;
+        if cfg.auto_accept_days < 1 || cfg.auto_accept_days > 60 {
+            anyhow::bail!(
+                "auto_accept_days 应在 1 到 60 之间 / auto_accept_days must be between 1 and 60"
+            );
+        }
+        if cfg.return_visit_sample_percent > 100 {
+            anyhow::bail!(
+                "return_visit_sample_percent 应在 0 到 100 之间 / must be between 0 and 100"
+            );
+        }
         if let Some(d) = &global.data_dir {
             cfg.data_dir = d.clone();
         }
@@ -104,6 +122,10 @@ impl Config {
 
     pub fn app_config(&self) -> wuye_app::AppConfig {
         wuye_app::AppConfig {
+            data_dir: self.data_dir.clone(),
+            auto_accept_days: self.auto_accept_days,
+            return_visit_sample_percent: self.return_visit_sample_percent,
+            photo_limits: Default::default(),
             session_ttl_hours: self.session_ttl_hours,
             login_max_failures_per_account: self.login_max_failures_per_account,
             login_max_failures_per_ip: self.login_max_failures_per_ip,

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod communities;
 pub mod imports;
+pub mod orders;
 pub mod property;
 pub mod residents;
 pub mod staff;
@@ -30,6 +31,7 @@ Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`; the message follow
         (name = "auth", description = "登录与会话 / sign-in and sessions"),
         (name = "directory", description = "小区、楼栋、房屋 / communities, buildings, homes"),
         (name = "people", description = "住户、员工、班组 / residents, staff, teams"),
+        (name = "orders", description = "工单：报修、投诉、咨询… / work orders"),
         (name = "import", description = "CSV 导入 / CSV import"),
         (name = "audit", description = "审计日志 / audit log"),
     )
@@ -67,6 +69,7 @@ pub fn routes() -> OpenApiRouter<App> {
         .merge(staff::routes())
         .merge(teams::routes())
         .merge(imports::routes())
+        .merge(orders::routes())
         .merge(audit::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -85,10 +85,12 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     out!("API 文档 / API docs: http://{local}/api/docs");
 
     let janitor = tokio::spawn(housekeeping(app.clone()));
+    let auto_accept = tokio::spawn(app.clone().auto_accept_loop());
     wuye_web::serve(app.clone(), listener, shutdown_signal())
         .await
         .context("服务异常退出 / the server stopped with an error")?;
     janitor.abort();
+    auto_accept.abort();
     app.db.close().await;
     eout!("wuye 已停止 / stopped");
     Ok(ExitCode::SUCCESS)

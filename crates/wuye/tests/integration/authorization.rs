@@ -44,6 +44,17 @@ async fn authorization_matrix(t: Arc<TestApp>) {
     let fx = &t.fx;
     let (a, b) = (fx.a.0, fx.b.0);
     let building_a = fx.building_a.0;
+    let home_a101 = fx.home_a101.0;
+    // An order the resident reported, still undispatched.
+    let (_, created) = t
+        .login("13900000001")
+        .await
+        .post(
+            "/api/v1/orders",
+            json!({"kind": "repair", "text": "厨房水管漏水", "home_id": home_a101}),
+        )
+        .await;
+    let order = created["order"]["id"].as_i64().unwrap();
     let cases = vec![
         case(
             "list communities",
@@ -242,6 +253,42 @@ async fn authorization_matrix(t: Arc<TestApp>) {
             Method::GET,
             "/api/v1/audit".into(),
             "YFFFFFF",
+        ),
+        case(
+            "list orders",
+            Method::GET,
+            "/api/v1/orders".into(),
+            "YYYYYYY",
+        ),
+        case(
+            "read a resident's order",
+            Method::GET,
+            format!("/api/v1/orders/{order}"),
+            "YYYYNNY",
+        ),
+        with_body(
+            case(
+                "comment on it",
+                Method::POST,
+                format!("/api/v1/orders/{order}/comments"),
+                "YYYYNNY",
+            ),
+            |_| json!({"text": "补充说明"}),
+        ),
+        with_body(
+            case(
+                "report for home A101",
+                Method::POST,
+                "/api/v1/orders".into(),
+                "YYYYYFY",
+            ),
+            move |_| json!({"kind": "repair", "text": "阳台灯不亮", "home_id": home_a101}),
+        ),
+        case(
+            "list other community's orders",
+            Method::GET,
+            format!("/api/v1/orders?community_id={b}"),
+            "YYYYYYY",
         ),
     ];
     let mut failures = Vec::new();

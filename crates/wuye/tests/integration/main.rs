@@ -6,3 +6,6 @@ mod api_basics;
 mod authorization;
 mod directory;
 mod import;
+mod order_fuzz;
+mod orders;
+mod photos;

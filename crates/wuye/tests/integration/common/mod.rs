@@ -29,8 +29,30 @@ pub enum Backend {
     Postgres,
 }
 
+/// The system clock moved by an adjustable offset, so tests can jump days.
+#[derive(Debug, Default)]
+pub struct TestClock {
+    offset_ms: std::sync::atomic::AtomicI64,
+}
+
+impl TestClock {
+    pub fn advance_hours(&self, hours: i64) {
+        self.offset_ms
+            .fetch_add(hours * 3_600_000, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl wuye_domain::time::Clock for TestClock {
+    fn now(&self) -> jiff::Timestamp {
+        let now = jiff::Timestamp::now().as_millisecond()
+            + self.offset_ms.load(std::sync::atomic::Ordering::SeqCst);
+        jiff::Timestamp::from_millisecond(now).unwrap()
+    }
+}
+
 pub struct TestApp {
     pub backend: Backend,
+    pub clock: Arc<TestClock>,
     pub app: App,
     pub base: String,
     pub http: reqwest::Client,
@@ -130,7 +152,12 @@ impl TestApp {
         .await
         .expect("connect");
         db.migrate().await.expect("migrate");
-        let app = App::new(db, config);
+        let config = AppConfig {
+            data_dir: dir.clone(),
+            ..config
+        };
+        let clock = Arc::new(TestClock::default());
+        let app = App::new(db, config).with_clock(clock.clone());
         let fx = fixture::build(&app).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -145,6 +172,7 @@ impl TestApp {
         });
         Some(TestApp {
             backend,
+            clock,
             app,
             base,
             http: reqwest::Client::new(),

@@ -1,0 +1,526 @@
+//! Creating an order: from a resident's phone, or by staff for a caller.
+
+use super::OrderNotice;
+use super::access::{is_desk, visibility};
+use super::view::OrderView;
+use crate::App;
+use crate::directory::property::with_field;
+use crate::error::{AppError, Result};
+use serde::{Deserialize, Serialize};
+use wuye_domain::Error;
+use wuye_domain::access::Actor;
+use wuye_domain::category::Category;
+use wuye_domain::ids::*;
+use wuye_domain::search::index_terms;
+use wuye_domain::time::default_zone;
+use wuye_domain::values::{Name, Phone};
+use wuye_domain::work_order::similarity::{DUPLICATE_THRESHOLD, similarity};
+use wuye_domain::work_order::{
+    self as wo, Channel, Grade, Kind, OrderText, PlaceKind, Priority, kinds::default_priority,
+};
+use wuye_store::order_log::{self, NewEvent};
+use wuye_store::orders::{self, NewOrder};
+use wuye_store::{StoreError, directory as dir, people};
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderInput {
+    /// repair 报修 | complaint 投诉 | consultation 咨询 | suggestion 建议 | praise 表扬
+    pub kind: String,
+    /// What happened, in the reporter's words (1–2,000 characters).
+    pub text: String,
+    /// app | phone | walk_in | staff_found | api | assistant (default: app for residents, phone for staff)
+    pub channel: Option<String>,
+    /// urgent 紧急 | regular 常规 | consult 咨询 (default by kind)
+    pub priority: Option<String>,
+    /// Complaints: a | b | c (default c)
+    pub grade: Option<String>,
+    /// A category code of DISPATCH.md (plumbing, elevator, …)
+    pub category: Option<String>,
+    /// home | building | entrance | garage | grounds (default: home when home_id is given)
+    pub place_kind: Option<String>,
+    pub home_id: Option<i64>,
+    pub community_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub entrance_id: Option<i64>,
+    /// Where exactly: 电梯间, 地库B2-018 …
+    pub place_text: Option<String>,
+    /// Staff: the resident on whose behalf the order is made.
+    pub resident_id: Option<i64>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    /// Photos uploaded before (POST /api/v1/photos), at most 9.
+    #[serde(default)]
+    pub photo_ids: Vec<String>,
+    /// Staff: dispatch at once to this team (and person).
+    pub team_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+}
+
+/// An open order at the same place with similar words (offered for merging).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DuplicateCandidate {
+    pub id: i64,
+    pub number: String,
+    pub text: String,
+    pub state: String,
+    pub place_label: String,
+    /// 0–1
+    pub similarity: f64,
+    #[schema(value_type = String)]
+    pub created_at: jiff::Timestamp,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub order: OrderView,
+    /// Open orders at the same place in the last 24 h with similar text.
+    pub duplicates: Vec<DuplicateCandidate>,
+}
+
+/// Where an order is, resolved and checked.
+pub(crate) struct ResolvedPlace {
+    pub kind: PlaceKind,
+    pub community: CommunityId,
+    pub home: Option<HomeId>,
+    pub building: Option<BuildingId>,
+    pub entrance: Option<EntranceId>,
+    pub text: String,
+    pub label: String,
+}
+
+fn missing(field: &str, zh: &str, en: &str) -> AppError {
+    Error::invalid("place_missing", zh.to_string(), en.to_string())
+        .with_field(field)
+        .into()
+}
+
+impl App {
+    pub(crate) async fn resolve_place(
+        &self,
+        actor: &Actor,
+        i: &OrderInput,
+    ) -> Result<ResolvedPlace> {
+        let kind = match &i.place_kind {
+            Some(k) => PlaceKind::parse(k)?,
+            None if i.home_id.is_some() => PlaceKind::Home,
+            None if i.entrance_id.is_some() => PlaceKind::Entrance,
+            None if i.building_id.is_some() => PlaceKind::Building,
+            None => {
+                return Err(missing(
+                    "home_id",
+                    "请选择房屋或公共区域位置",
+                    "Choose a home or a public place",
+                ));
+            }
+        };
+        let text = super::super::directory::opt_text(i.place_text.as_deref(), 100, "place_text")?
+            .unwrap_or_default();
+        let mut c = self.db.read().await?;
+        let company = actor.company_id;
+        let (community, home, building, entrance, base) = match kind {
+            PlaceKind::Home => {
+                let id = i
+                    .home_id
+                    .ok_or_else(|| missing("home_id", "请选择房屋", "Choose the home"))?;
+                let h = if actor.resident_id.is_some() && actor.staff_id.is_none() {
+                    if !actor.homes.contains(&HomeId(id)) {
+                        return Err(Error::not_found("房屋", "home")
+                            .with_field("home_id")
+                            .into());
+                    }
+                    dir::get_home(&mut c, company, HomeId(id)).await?
+                } else {
+                    drop(c);
+                    let h = self
+                        .get_home(actor, HomeId(id))
+                        .await
+                        .map_err(|e| with_field(e, "home_id"))?;
+                    c = self.db.read().await?;
+                    h
+                };
+                (
+                    h.community_id,
+                    Some(h.id),
+                    Some(h.building_id),
+                    h.entrance_id,
+                    h.label,
+                )
+            }
+            PlaceKind::Building | PlaceKind::Entrance => {
+                let (b, e) = if kind == PlaceKind::Entrance {
+                    let id = i.entrance_id.ok_or_else(|| {
+                        missing("entrance_id", "请选择单元", "Choose the entrance")
+                    })?;
+                    let (e, _) = dir::get_entrance(&mut c, company, EntranceId(id))
+                        .await
+                        .map_err(|_| {
+                            AppError::from(
+                                Error::not_found("单元", "entrance").with_field("entrance_id"),
+                            )
+                        })?;
+                    (
+                        dir::get_building(&mut c, company, e.building_id).await?,
+                        Some(e),
+                    )
+                } else {
+                    let id = i.building_id.ok_or_else(|| {
+                        missing("building_id", "请选择楼栋", "Choose the building")
+                    })?;
+                    let b = dir::get_building(&mut c, company, BuildingId(id))
+                        .await
+                        .map_err(|_| {
+                            AppError::from(
+                                Error::not_found("楼栋", "building").with_field("building_id"),
+                            )
+                        })?;
+                    (b, None)
+                };
+                let label = match &e {
+                    Some(e) => wuye_domain::directory::home_label(&b.name, Some(&e.name), ""),
+                    None => wuye_domain::directory::home_label(&b.name, None, ""),
+                };
+                (b.community_id, None, Some(b.id), e.map(|e| e.id), label)
+            }
+            PlaceKind::Garage | PlaceKind::Grounds => {
+                let id = i
+                    .community_id
+                    .ok_or_else(|| missing("community_id", "请选择小区", "Choose the community"))?;
+                (
+                    CommunityId(id),
+                    None,
+                    None,
+                    None,
+                    kind.label_zh().to_string(),
+                )
+            }
+        };
+        if !actor.in_community(community) {
+            let field = if home.is_some() {
+                "home_id"
+            } else if building.is_some() {
+                "building_id"
+            } else {
+                "community_id"
+            };
+            return Err(Error::not_found("位置", "place").with_field(field).into());
+        }
+        let m = dir::get_community(&mut c, company, community)
+            .await
+            .map_err(|_| {
+                AppError::from(Error::not_found("小区", "community").with_field("community_id"))
+            })?;
+        let mut label = format!("{} {}", m.name, base);
+        if !text.is_empty() {
+            label.push_str(" · ");
+            label.push_str(&text);
+        }
+        Ok(ResolvedPlace {
+            kind,
+            community,
+            home,
+            building,
+            entrance,
+            text,
+            label,
+        })
+    }
+
+    /// Open orders at the same place in the last 24 h whose text is similar.
+    pub(crate) async fn find_duplicates(
+        &self,
+        actor: &Actor,
+        place: &ResolvedPlace,
+        text: &str,
+        exclude: Option<i64>,
+    ) -> Result<Vec<DuplicateCandidate>> {
+        let since = self.now_ms() - 24 * 3_600_000;
+        let mut c = self.db.read().await?;
+        let rows = orders::duplicate_candidates(
+            &mut c,
+            actor.company_id,
+            place.community,
+            place.home,
+            place.building,
+            since,
+            exclude,
+        )
+        .await?;
+        let mut out: Vec<DuplicateCandidate> = rows
+            .into_iter()
+            .filter_map(|r| {
+                let s = similarity(text, &r.text);
+                (s >= DUPLICATE_THRESHOLD).then(|| DuplicateCandidate {
+                    id: r.id,
+                    number: r.number,
+                    text: r.text,
+                    state: r.state,
+                    place_label: r.place_label,
+                    similarity: (s * 100.0).round() / 100.0,
+                    created_at: wuye_domain::time::from_millis(r.created_at),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
+        Ok(out)
+    }
+
+    /// Duplicate candidates for an order not created yet (the agent's form
+    /// shows them before saving).
+    pub async fn check_duplicates(
+        &self,
+        actor: &Actor,
+        input: &OrderInput,
+    ) -> Result<Vec<DuplicateCandidate>> {
+        if visibility(actor)
+            .communities
+            .as_ref()
+            .is_some_and(|c| c.is_empty())
+            && actor.resident_id.is_none()
+        {
+            return Err(Error::forbidden().into());
+        }
+        let text = OrderText::parse(&input.text)?;
+        let place = self.resolve_place(actor, input).await?;
+        self.find_duplicates(actor, &place, text.as_str(), None)
+            .await
+    }
+
+    pub async fn create_order(&self, actor: &Actor, input: &OrderInput) -> Result<Created> {
+        let resident_self = actor.resident_id.is_some() && actor.staff_id.is_none();
+        if !resident_self && !is_desk(actor) {
+            // Technicians report what they find through the desk's channel.
+            if actor.staff_id.is_none() {
+                return Err(Error::forbidden().into());
+            }
+        }
+        let kind = Kind::parse(&input.kind)?;
+        let text = OrderText::parse(&input.text)?;
+        let channel = match &input.channel {
+            Some(c) => Channel::parse(c)?,
+            None if resident_self => Channel::App,
+            None => Channel::Phone,
+        };
+        let priority = match &input.priority {
+            Some(p) => Priority::parse(p)?,
+            None => default_priority(kind),
+        };
+        let grade = match (&input.grade, kind) {
+            (Some(g), Kind::Complaint) => Some(Grade::parse(g)?),
+            (None, Kind::Complaint) => Some(Grade::C),
+            (Some(_), _) => {
+                return Err(Error::invalid(
+                    "grade_only_for_complaints",
+                    "只有投诉工单有等级",
+                    "Only complaints have a grade",
+                )
+                .with_field("grade")
+                .into());
+            }
+            (None, _) => None,
+        };
+        let category = input.category.as_deref().map(Category::parse).transpose()?;
+        if input.photo_ids.len() > wo::MAX_PHOTOS_PER_STEP {
+            return Err(too_many_photos().into());
+        }
+        if resident_self
+            && (input.team_id.is_some()
+                || input.assignee_id.is_some()
+                || input.resident_id.is_some())
+        {
+            return Err(Error::forbidden().into());
+        }
+        let place = self.resolve_place(actor, input).await?;
+
+        // Reporter and contact.
+        let (reporter_resident, reporter_staff, default_name, default_phone) = if resident_self {
+            let r = self
+                .get_resident(actor, actor.resident_id.expect("resident"))
+                .await?;
+            (Some(r.id), None, r.name, r.phone)
+        } else if let Some(rid) = input.resident_id {
+            let r = self
+                .get_resident(actor, ResidentId(rid))
+                .await
+                .map_err(|e| with_field(e, "resident_id"))?;
+            (Some(r.id), None, r.name, r.phone)
+        } else {
+            let mut c = self.db.read().await?;
+            let s =
+                people::get_staff(&mut c, actor.company_id, actor.staff_id.expect("staff")).await?;
+            (None, Some(s.id), s.name, s.phone)
+        };
+        let contact_name = match input
+            .contact_name
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+        {
+            Some(n) => Name::parse(n)
+                .map_err(|e| e.with_field("contact_name"))?
+                .to_string(),
+            None => default_name,
+        };
+        let contact_phone = match input
+            .contact_phone
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+        {
+            Some(p) => Phone::parse(p)
+                .map_err(|e| e.with_field("contact_phone"))?
+                .to_string(),
+            None => default_phone,
+        };
+        let photos = self.check_photo_refs(actor, &input.photo_ids).await?;
+        let dispatch_to = match input.team_id {
+            Some(t) => Some(
+                self.check_dispatch_target(
+                    actor,
+                    place.community,
+                    TeamId(t),
+                    input.assignee_id.map(StaffId),
+                )
+                .await?,
+            ),
+            None if input.assignee_id.is_some() => {
+                return Err(Error::invalid(
+                    "team_required",
+                    "指派人员时请同时选择班组",
+                    "Choose the team as well",
+                )
+                .with_field("team_id")
+                .into());
+            }
+            None => None,
+        };
+        let duplicates = self
+            .find_duplicates(actor, &place, text.as_str(), None)
+            .await?;
+
+        let now = self.now_ms();
+        let tz = default_zone();
+        let at = wuye_domain::time::from_millis(now);
+        let owner = if resident_self { None } else { actor.staff_id };
+        let mut tx = self.db.begin().await?;
+        let seq = orders::next_sequence(
+            &mut tx,
+            actor.company_id,
+            kind.number_prefix(),
+            wo::number_day(at, &tz),
+        )
+        .await?;
+        let number = wo::order_number(kind, at, &tz, seq);
+        let repeat_of = match (kind, place.home, category) {
+            (Kind::Repair, Some(h), Some(cat)) => {
+                orders::recent_repair(
+                    &mut tx,
+                    h,
+                    cat.code(),
+                    now - wo::REPEAT_WINDOW_DAYS * 86_400_000,
+                    -1,
+                )
+                .await?
+            }
+            _ => None,
+        };
+        let id = orders::insert(
+            &mut tx,
+            &NewOrder {
+                company: actor.company_id,
+                number: &number,
+                kind: kind.code(),
+                channel: channel.code(),
+                priority: priority.code(),
+                grade: grade.map(|g| g.code()),
+                category: category.map(|c| c.code()),
+                community: place.community,
+                place_kind: place.kind.code(),
+                home: place.home,
+                building: place.building,
+                entrance: place.entrance,
+                place_text: &place.text,
+                place_label: &place.label,
+                reporter_resident,
+                reporter_staff,
+                contact_name: &contact_name,
+                contact_phone: &contact_phone,
+                text: text.as_str(),
+                owner,
+                repeat_of,
+                now_ms: now,
+            },
+        )
+        .await?;
+        let data = serde_json::json!({
+            "kind": kind, "channel": channel, "priority": priority, "grade": grade,
+            "category": category, "repeat_of": repeat_of,
+            "duplicates": duplicates.iter().map(|d| d.id).collect::<Vec<_>>(),
+        });
+        let (actor_kind, actor_id) = actor_ref(actor);
+        let event = order_log::insert_event(
+            &mut tx,
+            &NewEvent {
+                order: id,
+                at_ms: now,
+                actor_kind,
+                actor_id,
+                actor_name: &actor.display_name,
+                action: "create",
+                from_state: None,
+                to_state: Some("received"),
+                note: Some(text.as_str()),
+                internal: false,
+                data: &data,
+                photos: &photos,
+            },
+        )
+        .await?;
+        let terms = index_terms(&format!(
+            "{number} {} {} {contact_name}",
+            text.as_str(),
+            place.label
+        ));
+        orders::index_text(&mut tx, self.db.backend(), id, &terms).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.announce(OrderNotice {
+            company_id: actor.company_id.0,
+            order_id: id,
+            event_id: event,
+            action: "create".into(),
+            from: None,
+            to: Some(wo::State::Received),
+            at_ms: now,
+        });
+        if let Some((team, assignee)) = dispatch_to {
+            self.step(
+                actor,
+                id,
+                &super::steps::StepInput::Dispatch {
+                    team_id: team.0,
+                    assignee_id: assignee.map(|a| a.0),
+                },
+            )
+            .await?;
+        }
+        let order = self.get_order(actor, id).await?.order;
+        Ok(Created { order, duplicates })
+    }
+}
+
+/// How the timeline names the actor.
+pub(crate) fn actor_ref(actor: &Actor) -> (&'static str, Option<i64>) {
+    match (actor.staff_id, actor.resident_id) {
+        (Some(s), _) => ("staff", Some(s.0)),
+        (None, Some(r)) => ("resident", Some(r.0)),
+        (None, None) if actor.user_id.0 == 0 => ("system", None),
+        _ => ("staff", None),
+    }
+}
+
+pub fn too_many_photos() -> Error {
+    Error::invalid(
+        "too_many_photos",
+        format!("每次最多上传 {} 张照片", wo::MAX_PHOTOS_PER_STEP),
+        format!("At most {} photos per step", wo::MAX_PHOTOS_PER_STEP),
+    )
+    .with_field("photo_ids")
+}

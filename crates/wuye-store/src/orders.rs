@@ -1,0 +1,581 @@
+//! Work orders: rows, numbers, lists, search, duplicates and repeats.
+
+use crate::dialect;
+use crate::sql::Sql;
+use crate::{Backend, Conn, Result};
+use sqlx::FromRow;
+use wuye_domain::ids::*;
+
+/// An order as stored, with the names lists and details show.
+#[derive(Debug, Clone, FromRow)]
+pub struct OrderRow {
+    pub id: i64,
+    pub company_id: i64,
+    pub number: String,
+    pub kind: String,
+    pub channel: String,
+    pub state: String,
+    pub priority: String,
+    pub grade: Option<String>,
+    pub category: Option<String>,
+    pub community_id: i64,
+    pub place_kind: String,
+    pub home_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub entrance_id: Option<i64>,
+    pub place_text: String,
+    pub place_label: String,
+    pub reporter_resident_id: Option<i64>,
+    pub reporter_staff_id: Option<i64>,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub text: String,
+    pub team_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub transfer_count: i64,
+    pub reopen_count: i64,
+    pub dispute_count: i64,
+    pub repeat_of: Option<i64>,
+    pub merged_into: Option<i64>,
+    pub rating: Option<i64>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<i64>,
+    pub return_visit_due: i64,
+    pub return_visit_reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub dispatched_at: Option<i64>,
+    pub accepted_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+    pub auto_accept_at: Option<i64>,
+    pub next_deadline_at: Option<i64>,
+    pub version: i64,
+    pub team_name: Option<String>,
+    pub assignee_name: Option<String>,
+    pub owner_name: Option<String>,
+    pub community_name: String,
+}
+
+const COLS: &str = "o.id, o.company_id, o.number, o.kind, o.channel, o.state, o.priority, o.grade, o.category, \
+    o.community_id, o.place_kind, o.home_id, o.building_id, o.entrance_id, o.place_text, o.place_label, \
+    o.reporter_resident_id, o.reporter_staff_id, o.contact_name, o.contact_phone, o.text, o.team_id, \
+    o.assignee_id, o.owner_id, o.transfer_count, o.reopen_count, o.dispute_count, o.repeat_of, o.merged_into, \
+    o.rating, o.rating_comment, o.rated_at, o.return_visit_due, o.return_visit_reason, o.created_at, \
+    o.updated_at, o.dispatched_at, o.accepted_at, o.finished_at, o.resolved_at, o.closed_at, o.cancelled_at, \
+    o.auto_accept_at, o.next_deadline_at, o.version, t.name AS team_name, a.name AS assignee_name, \
+    w.name AS owner_name, m.name AS community_name";
+
+const FROM: &str = "FROM work_orders o JOIN communities m ON m.id = o.community_id \
+    LEFT JOIN teams t ON t.id = o.team_id LEFT JOIN staff a ON a.id = o.assignee_id \
+    LEFT JOIN staff w ON w.id = o.owner_id";
+
+/// The next number in a day's sequence for a company and prefix.
+pub async fn next_sequence(
+    c: &mut Conn,
+    company: CompanyId,
+    prefix: &str,
+    day: i64,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO order_counters (company_id, prefix, day, value) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (company_id, prefix, day) DO UPDATE SET value = order_counters.value + 1 RETURNING value",
+    )
+    .bind(company.0)
+    .bind(prefix.to_string())
+    .bind(day)
+    .fetch_one(c)
+    .await?)
+}
+
+pub struct NewOrder<'a> {
+    pub company: CompanyId,
+    pub number: &'a str,
+    pub kind: &'a str,
+    pub channel: &'a str,
+    pub priority: &'a str,
+    pub grade: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub community: CommunityId,
+    pub place_kind: &'a str,
+    pub home: Option<HomeId>,
+    pub building: Option<BuildingId>,
+    pub entrance: Option<EntranceId>,
+    pub place_text: &'a str,
+    pub place_label: &'a str,
+    pub reporter_resident: Option<ResidentId>,
+    pub reporter_staff: Option<StaffId>,
+    pub contact_name: &'a str,
+    pub contact_phone: &'a str,
+    pub text: &'a str,
+    pub owner: Option<StaffId>,
+    pub repeat_of: Option<i64>,
+    pub now_ms: i64,
+}
+
+pub async fn insert(c: &mut Conn, o: &NewOrder<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO work_orders (company_id, number, kind, channel, state, priority, grade, category, community_id, \
+         place_kind, home_id, building_id, entrance_id, place_text, place_label, reporter_resident_id, reporter_staff_id, \
+         contact_name, contact_phone, text, owner_id, repeat_of, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'received', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22) \
+         RETURNING id",
+    )
+    .bind(o.company.0)
+    .bind(o.number.to_string())
+    .bind(o.kind.to_string())
+    .bind(o.channel.to_string())
+    .bind(o.priority.to_string())
+    .bind(o.grade.map(str::to_string))
+    .bind(o.category.map(str::to_string))
+    .bind(o.community.0)
+    .bind(o.place_kind.to_string())
+    .bind(o.home.map(|h| h.0))
+    .bind(o.building.map(|b| b.0))
+    .bind(o.entrance.map(|e| e.0))
+    .bind(o.place_text.to_string())
+    .bind(o.place_label.to_string())
+    .bind(o.reporter_resident.map(|r| r.0))
+    .bind(o.reporter_staff.map(|s| s.0))
+    .bind(o.contact_name.to_string())
+    .bind(o.contact_phone.to_string())
+    .bind(o.text.to_string())
+    .bind(o.owner.map(|s| s.0))
+    .bind(o.repeat_of)
+    .bind(o.now_ms)
+    .fetch_one(c)
+    .await?)
+}
+
+/// An order of the company; inside a write transaction `lock` holds the row
+/// until commit (PostgreSQL), so concurrent steps queue.
+pub async fn get(
+    c: &mut Conn,
+    backend: Backend,
+    company: CompanyId,
+    id: i64,
+    lock: bool,
+) -> Result<OrderRow> {
+    let lock = if lock {
+        dialect::for_update(backend)
+    } else {
+        ""
+    };
+    let lock = if lock.is_empty() {
+        String::new()
+    } else {
+        format!("{lock} OF o")
+    };
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLS} {FROM} WHERE o.company_id = $1 AND o.id = $2{lock}"
+    ))
+    .bind(company.0)
+    .bind(id)
+    .fetch_one(c)
+    .await?)
+}
+
+pub async fn id_by_number(c: &mut Conn, company: CompanyId, number: &str) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM work_orders WHERE company_id = $1 AND number = $2")
+            .bind(company.0)
+            .bind(number.to_string())
+            .fetch_optional(c)
+            .await?,
+    )
+}
+
+/// The fields a step may change.
+pub struct CoreUpdate<'a> {
+    pub state: &'a str,
+    pub team: Option<TeamId>,
+    pub assignee: Option<StaffId>,
+    pub owner: Option<StaffId>,
+    pub transfer_count: i64,
+    pub reopen_count: i64,
+    pub dispute_count: i64,
+    pub merged_into: Option<i64>,
+    pub dispatched_at: Option<i64>,
+    pub accepted_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+    pub auto_accept_at: Option<i64>,
+    pub return_visit_due: bool,
+    pub return_visit_reason: Option<&'a str>,
+    pub now_ms: i64,
+}
+
+pub async fn update_core(c: &mut Conn, id: i64, u: &CoreUpdate<'_>) -> Result<()> {
+    sqlx::query(
+        "UPDATE work_orders SET state = $1, team_id = $2, assignee_id = $3, owner_id = $4, transfer_count = $5, \
+         reopen_count = $6, dispute_count = $7, merged_into = $8, dispatched_at = $9, accepted_at = $10, \
+         finished_at = $11, resolved_at = $12, closed_at = $13, cancelled_at = $14, auto_accept_at = $15, \
+         return_visit_due = $16, return_visit_reason = $17, updated_at = $18, version = version + 1 WHERE id = $19",
+    )
+    .bind(u.state.to_string())
+    .bind(u.team.map(|t| t.0))
+    .bind(u.assignee.map(|s| s.0))
+    .bind(u.owner.map(|s| s.0))
+    .bind(u.transfer_count)
+    .bind(u.reopen_count)
+    .bind(u.dispute_count)
+    .bind(u.merged_into)
+    .bind(u.dispatched_at)
+    .bind(u.accepted_at)
+    .bind(u.finished_at)
+    .bind(u.resolved_at)
+    .bind(u.closed_at)
+    .bind(u.cancelled_at)
+    .bind(u.auto_accept_at)
+    .bind(u.return_visit_due as i64)
+    .bind(u.return_visit_reason.map(str::to_string))
+    .bind(u.now_ms)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_rating(
+    c: &mut Conn,
+    id: i64,
+    stars: i64,
+    comment: Option<&str>,
+    return_visit: Option<&str>,
+    now_ms: i64,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE work_orders SET rating = $1, rating_comment = $2, rated_at = $3, \
+         return_visit_due = CASE WHEN $4 = 1 THEN 1 ELSE return_visit_due END, \
+         return_visit_reason = COALESCE($5, return_visit_reason), updated_at = $3, version = version + 1 \
+         WHERE id = $6 AND rating IS NULL",
+    )
+    .bind(stars)
+    .bind(comment.map(str::to_string))
+    .bind(now_ms)
+    .bind(return_visit.is_some() as i64)
+    .bind(return_visit.map(str::to_string))
+    .bind(id)
+    .execute(c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+pub async fn set_classification(
+    c: &mut Conn,
+    id: i64,
+    category: Option<&str>,
+    priority: &str,
+    grade: Option<&str>,
+    now_ms: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE work_orders SET category = $1, priority = $2, grade = $3, updated_at = $4, version = version + 1 WHERE id = $5")
+        .bind(category.map(str::to_string))
+        .bind(priority.to_string())
+        .bind(grade.map(str::to_string))
+        .bind(now_ms)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Indexes an order's searchable text (number, text, place, contact).
+pub async fn index_text(c: &mut Conn, backend: Backend, id: i64, terms: &str) -> Result<()> {
+    match backend {
+        Backend::Sqlite => {
+            sqlx::query("DELETE FROM work_order_fts WHERE rowid = $1")
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("INSERT INTO work_order_fts (rowid, terms) VALUES ($1, $2)")
+                .bind(id)
+                .bind(terms.to_string())
+                .execute(c)
+                .await?;
+        }
+        Backend::Postgres => {
+            sqlx::query("UPDATE work_orders SET search = array_to_tsvector(string_to_array($1, ' ')) WHERE id = $2")
+                .bind(terms.to_string())
+                .bind(id)
+                .execute(c)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// How a list is sorted (keyset pagination continues from a cursor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest first.
+    Created,
+    /// Earliest running deadline first; orders without one last.
+    Deadline,
+}
+
+/// Who may see which orders: the scope the app layer computed.
+#[derive(Debug, Clone, Default)]
+pub struct Visibility {
+    /// None = every community of the company.
+    pub communities: Option<Vec<CommunityId>>,
+    /// Only orders of these teams (technicians, vendors), plus those
+    /// `or_assignee` holds or owns (reported).
+    pub teams: Option<Vec<TeamId>>,
+    pub or_assignee: Option<StaffId>,
+    /// Only orders the resident reported or follows.
+    pub resident: Option<ResidentId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub number: Option<String>,
+    /// A full-text query (already in the backend's syntax).
+    pub fts: Option<String>,
+    pub states: Vec<String>,
+    pub kind: Option<String>,
+    pub category: Option<String>,
+    pub team: Option<TeamId>,
+    pub unassigned: bool,
+    pub assignee: Option<StaffId>,
+    pub owner: Option<StaffId>,
+    pub community: Option<CommunityId>,
+    pub building: Option<BuildingId>,
+    pub home: Option<HomeId>,
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+    pub return_visit_due: Option<bool>,
+    /// Orders whose deadline is before this instant (due soon / overdue).
+    pub deadline_before: Option<i64>,
+}
+
+pub struct ListQuery<'a> {
+    pub company: CompanyId,
+    pub visibility: &'a Visibility,
+    pub filter: &'a OrderFilter,
+    pub sort: Sort,
+    /// (sort key, id) of the last row of the previous page.
+    pub after: Option<(i64, i64)>,
+    pub limit: i64,
+}
+
+pub async fn list(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Result<Vec<OrderRow>> {
+    let mut s = Sql::new(&format!("SELECT {COLS} {FROM} WHERE o.company_id = "));
+    s.bind(q.company.0);
+    let v = q.visibility;
+    if let Some(cs) = &v.communities {
+        s.push(" AND o.community_id IN ")
+            .bind_list(cs.iter().map(|c| c.0));
+    }
+    if let Some(ts) = &v.teams {
+        s.push(" AND (o.team_id IN ")
+            .bind_list(ts.iter().map(|t| t.0));
+        if let Some(a) = v.or_assignee {
+            s.push(" OR o.assignee_id = ")
+                .bind(a.0)
+                .push(" OR o.owner_id = ")
+                .bind(a.0);
+        }
+        s.push(")");
+    }
+    if let Some(r) = v.resident {
+        s.push(" AND (o.reporter_resident_id = ")
+            .bind(r.0)
+            .push(" OR EXISTS (SELECT 1 FROM work_order_followers f WHERE f.order_id = o.id AND f.resident_id = ")
+            .bind(r.0)
+            .push("))");
+    }
+    let f = q.filter;
+    if let Some(n) = &f.number {
+        s.push(" AND o.number = ").bind(n.clone());
+    }
+    if let Some(text) = &f.fts {
+        s.push(" AND ")
+            .push(&dialect::fts_condition(backend, "o"))
+            .bind(text.clone())
+            .push(dialect::fts_condition_end(backend));
+    }
+    if !f.states.is_empty() {
+        s.push(" AND o.state IN ").bind_list(f.states.clone());
+    }
+    if let Some(k) = &f.kind {
+        s.push(" AND o.kind = ").bind(k.clone());
+    }
+    if let Some(k) = &f.category {
+        s.push(" AND o.category = ").bind(k.clone());
+    }
+    if let Some(t) = f.team {
+        s.push(" AND o.team_id = ").bind(t.0);
+    }
+    if f.unassigned {
+        s.push(" AND o.assignee_id IS NULL");
+    }
+    if let Some(a) = f.assignee {
+        s.push(" AND o.assignee_id = ").bind(a.0);
+    }
+    if let Some(a) = f.owner {
+        s.push(" AND o.owner_id = ").bind(a.0);
+    }
+    if let Some(m) = f.community {
+        s.push(" AND o.community_id = ").bind(m.0);
+    }
+    if let Some(b) = f.building {
+        s.push(" AND o.building_id = ").bind(b.0);
+    }
+    if let Some(h) = f.home {
+        s.push(" AND o.home_id = ").bind(h.0);
+    }
+    if let Some(t) = f.created_from {
+        s.push(" AND o.created_at >= ").bind(t);
+    }
+    if let Some(t) = f.created_to {
+        s.push(" AND o.created_at < ").bind(t);
+    }
+    if let Some(due) = f.return_visit_due {
+        s.push(" AND o.return_visit_due = ").bind(due as i64);
+    }
+    if let Some(t) = f.deadline_before {
+        s.push(" AND o.next_deadline_at IS NOT NULL AND o.next_deadline_at < ")
+            .bind(t);
+    }
+    match q.sort {
+        Sort::Created => {
+            if let Some((_, id)) = q.after {
+                s.push(" AND o.id < ").bind(id);
+            }
+            s.push(" ORDER BY o.id DESC");
+        }
+        Sort::Deadline => {
+            // Orders without a deadline sort last: treat NULL as +infinity.
+            let key = "COALESCE(o.next_deadline_at, 9223372036854775807)";
+            if let Some((k, id)) = q.after {
+                s.push(&format!(" AND ({key} > "))
+                    .bind(k)
+                    .push(&format!(" OR ({key} = "))
+                    .bind(k)
+                    .push(" AND o.id > ")
+                    .bind(id)
+                    .push("))");
+            }
+            s.push(&format!(" ORDER BY {key}, o.id"));
+        }
+    }
+    s.push(" LIMIT ").bind(q.limit);
+    Ok(s.fetch_all(c).await?)
+}
+
+/// A candidate duplicate: an open order at the same place, recently.
+#[derive(Debug, Clone, FromRow)]
+pub struct Candidate {
+    pub id: i64,
+    pub number: String,
+    pub text: String,
+    pub state: String,
+    pub place_label: String,
+    pub created_at: i64,
+}
+
+/// Open orders of the last window at the same home, or (public places) in the
+/// same community and building.
+pub async fn duplicate_candidates(
+    c: &mut Conn,
+    company: CompanyId,
+    community: CommunityId,
+    home: Option<HomeId>,
+    building: Option<BuildingId>,
+    since_ms: i64,
+    exclude: Option<i64>,
+) -> Result<Vec<Candidate>> {
+    let mut s = Sql::new(
+        "SELECT id, number, text, state, place_label, created_at FROM work_orders WHERE company_id = ",
+    );
+    s.bind(company.0)
+        .push(" AND community_id = ")
+        .bind(community.0);
+    match (home, building) {
+        (Some(h), _) => {
+            s.push(" AND home_id = ").bind(h.0);
+        }
+        (None, Some(b)) => {
+            s.push(" AND home_id IS NULL AND building_id = ").bind(b.0);
+        }
+        (None, None) => {
+            s.push(" AND home_id IS NULL AND building_id IS NULL");
+        }
+    }
+    s.push(" AND created_at >= ").bind(since_ms);
+    s.push(" AND state NOT IN ('resolved', 'closed', 'cancelled', 'merged')");
+    if let Some(x) = exclude {
+        s.push(" AND id <> ").bind(x);
+    }
+    s.push(" ORDER BY id DESC LIMIT 50");
+    Ok(s.fetch_all(c).await?)
+}
+
+/// The latest repair of this home and category closed (or resolved) since a
+/// moment, if any: the new order repeats it.
+pub async fn recent_repair(
+    c: &mut Conn,
+    home: HomeId,
+    category: &str,
+    since_ms: i64,
+    exclude: i64,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM work_orders WHERE home_id = $1 AND category = $2 AND kind = 'repair' AND id <> $3 \
+         AND COALESCE(closed_at, resolved_at) IS NOT NULL AND COALESCE(closed_at, resolved_at) >= $4 \
+         AND state IN ('resolved', 'closed') ORDER BY id DESC LIMIT 1",
+    )
+    .bind(home.0)
+    .bind(category.to_string())
+    .bind(exclude)
+    .bind(since_ms)
+    .fetch_optional(c)
+    .await?)
+}
+
+pub async fn set_repeat_of(c: &mut Conn, id: i64, repeat_of: i64) -> Result<()> {
+    sqlx::query("UPDATE work_orders SET repeat_of = $1 WHERE id = $2")
+        .bind(repeat_of)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Orders that repeat this one.
+pub async fn repeats_of(c: &mut Conn, id: i64) -> Result<Vec<(i64, String)>> {
+    Ok(
+        sqlx::query_as("SELECT id, number FROM work_orders WHERE repeat_of = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(c)
+            .await?,
+    )
+}
+
+/// Orders awaiting acceptance whose auto-accept time has come (the column
+/// is set only while an order awaits acceptance, so the index answers).
+pub async fn due_for_auto_accept(c: &mut Conn, now_ms: i64, limit: i64) -> Result<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, company_id FROM work_orders WHERE auto_accept_at <= $1 ORDER BY auto_accept_at LIMIT $2",
+    )
+    .bind(now_ms)
+    .bind(limit)
+    .fetch_all(c)
+    .await?)
+}
+
+/// When the next auto-accept falls due, to sleep until then.
+pub async fn next_auto_accept(c: &mut Conn) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT MIN(auto_accept_at) FROM work_orders WHERE auto_accept_at IS NOT NULL",
+    )
+    .fetch_one(c)
+    .await?)
+}
