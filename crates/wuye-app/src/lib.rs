@@ -13,6 +13,7 @@ pub mod import;
 pub mod orders;
 pub mod page;
 pub mod photos;
+pub mod sla;
 
 use std::sync::Arc;
 use wuye_domain::time::{Clock, SystemClock};
@@ -71,6 +72,8 @@ pub struct App {
     pub photos: Arc<dyn photos::PhotoStore>,
     /// Committed order changes, for live updates inside this process.
     pub notices: tokio::sync::broadcast::Sender<orders::OrderNotice>,
+    /// Wakes the SLA timer when a change may have scheduled an earlier level.
+    pub sla_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -83,12 +86,14 @@ impl App {
             clock: Arc::new(SystemClock),
             photos,
             notices,
+            sla_wakeup: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
     /// Tells live listeners about a committed change (none listening is fine).
     pub fn announce(&self, notice: orders::OrderNotice) {
         let _ = self.notices.send(notice);
+        self.sla_wakeup.notify_one();
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod lang;
 pub mod search;
+pub mod sla;
 pub mod time;
 pub mod values;
 pub mod work_order;

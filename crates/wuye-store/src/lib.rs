@@ -15,6 +15,7 @@ pub mod error;
 pub mod order_log;
 pub mod orders;
 pub mod people;
+pub mod sla;
 pub mod sql;
 
 pub use db::{Backend, Db, DbOptions};

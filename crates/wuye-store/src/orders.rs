@@ -54,6 +54,9 @@ pub struct OrderRow {
     pub auto_accept_at: Option<i64>,
     pub next_deadline_at: Option<i64>,
     pub version: i64,
+    pub emergency: i64,
+    pub sla_warn_at: Option<i64>,
+    pub sla_stage: String,
     pub team_name: Option<String>,
     pub assignee_name: Option<String>,
     pub owner_name: Option<String>,
@@ -66,7 +69,7 @@ const COLS: &str = "o.id, o.company_id, o.number, o.kind, o.channel, o.state, o.
     o.assignee_id, o.owner_id, o.transfer_count, o.reopen_count, o.dispute_count, o.repeat_of, o.merged_into, \
     o.rating, o.rating_comment, o.rated_at, o.return_visit_due, o.return_visit_reason, o.created_at, \
     o.updated_at, o.dispatched_at, o.accepted_at, o.finished_at, o.resolved_at, o.closed_at, o.cancelled_at, \
-    o.auto_accept_at, o.next_deadline_at, o.version, t.name AS team_name, a.name AS assignee_name, \
+    o.auto_accept_at, o.next_deadline_at, o.version, o.emergency, o.sla_warn_at, o.sla_stage, t.name AS team_name, a.name AS assignee_name, \
     w.name AS owner_name, m.name AS community_name";
 
 const FROM: &str = "FROM work_orders o JOIN communities m ON m.id = o.community_id \
@@ -113,6 +116,7 @@ pub struct NewOrder<'a> {
     pub text: &'a str,
     pub owner: Option<StaffId>,
     pub repeat_of: Option<i64>,
+    pub emergency: bool,
     pub now_ms: i64,
 }
 
@@ -120,8 +124,8 @@ pub async fn insert(c: &mut Conn, o: &NewOrder<'_>) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO work_orders (company_id, number, kind, channel, state, priority, grade, category, community_id, \
          place_kind, home_id, building_id, entrance_id, place_text, place_label, reporter_resident_id, reporter_staff_id, \
-         contact_name, contact_phone, text, owner_id, repeat_of, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'received', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22) \
+         contact_name, contact_phone, text, owner_id, repeat_of, created_at, updated_at, emergency) \
+         VALUES ($1, $2, $3, $4, 'received', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23) \
          RETURNING id",
     )
     .bind(o.company.0)
@@ -146,6 +150,7 @@ pub async fn insert(c: &mut Conn, o: &NewOrder<'_>) -> Result<i64> {
     .bind(o.owner.map(|s| s.0))
     .bind(o.repeat_of)
     .bind(o.now_ms)
+    .bind(o.emergency as i64)
     .fetch_one(c)
     .await?)
 }

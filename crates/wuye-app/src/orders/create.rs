@@ -52,6 +52,8 @@ pub struct OrderInput {
     /// Photos uploaded before (POST /api/v1/photos), at most 9.
     #[serde(default)]
     pub photo_ids: Vec<String>,
+    /// Staff: an emergency (停水停电、电梯困人、燃气泄漏…), on the faster clocks.
+    pub emergency: Option<bool>,
     /// Staff: dispatch at once to this team (and person).
     pub team_id: Option<i64>,
     pub assignee_id: Option<i64>,
@@ -446,6 +448,7 @@ impl App {
                 text: text.as_str(),
                 owner,
                 repeat_of,
+                emergency: input.emergency.unwrap_or(false),
                 now_ms: now,
             },
         )
@@ -480,6 +483,7 @@ impl App {
             place.label
         ));
         orders::index_text(&mut tx, self.db.backend(), id, &terms).await?;
+        self.sla_refresh(&mut tx, actor.company_id, id, now).await?;
         tx.commit().await.map_err(StoreError::from)?;
         self.announce(OrderNotice {
             company_id: actor.company_id.0,

@@ -113,6 +113,11 @@ impl App {
             .map(|(id, number)| OrderRef { id, number })
             .collect();
         let allowed = allowed_actions(actor, &o);
+        let sla = wuye_store::sla::clocks(&mut c, id)
+            .await?
+            .into_iter()
+            .map(|r| crate::sla::ClockView::from_row(r, now))
+            .collect();
         Ok(OrderDetail {
             order: OrderView::from_row(o, false),
             timeline,
@@ -120,6 +125,7 @@ impl App {
             followers,
             repeated_by,
             allowed_actions: allowed,
+            sla,
         })
     }
 

@@ -435,6 +435,7 @@ impl App {
             )
             .await?;
         }
+        self.sla_refresh(&mut tx, actor.company_id, id, now).await?;
         tx.commit().await.map_err(StoreError::from)?;
         self.announce(OrderNotice::step(
             actor.company_id.0,

@@ -83,6 +83,13 @@ pub struct OrderView {
     /// The earliest running deadline (SLA), for sorting queues.
     #[schema(value_type = Option<String>)]
     pub next_deadline_at: Option<jiff::Timestamp>,
+    /// When the earliest running clock reaches its warning share (amber).
+    #[schema(value_type = Option<String>)]
+    pub sla_warn_at: Option<jiff::Timestamp>,
+    /// The worst stage of the order's clocks: running | paused | met | breached | none.
+    pub sla_stage: String,
+    /// 应急: danger now (停水停电、电梯困人、燃气泄漏…); its own faster clocks.
+    pub emergency: bool,
     pub version: i64,
 }
 
@@ -141,6 +148,9 @@ impl OrderView {
             cancelled_at: ts(r.cancelled_at),
             auto_accept_at: ts(r.auto_accept_at),
             next_deadline_at: ts(r.next_deadline_at),
+            sla_warn_at: ts(r.sla_warn_at),
+            sla_stage: r.sla_stage,
+            emergency: r.emergency != 0,
             version: r.version,
         }
     }
@@ -255,4 +265,6 @@ pub struct OrderDetail {
     pub repeated_by: Vec<OrderRef>,
     /// Actions the caller may take in the current state.
     pub allowed_actions: Vec<String>,
+    /// SLA clocks: target, elapsed, stage, deadline.
+    pub sla: Vec<crate::sla::ClockView>,
 }

@@ -8,6 +8,7 @@ pub mod imports;
 pub mod orders;
 pub mod property;
 pub mod residents;
+pub mod sla;
 pub mod staff;
 pub mod teams;
 
@@ -32,6 +33,7 @@ Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`; the message follow
         (name = "directory", description = "小区、楼栋、房屋 / communities, buildings, homes"),
         (name = "people", description = "住户、员工、班组 / residents, staff, teams"),
         (name = "orders", description = "工单：报修、投诉、咨询… / work orders"),
+        (name = "sla", description = "时限、预警与升级 / SLA clocks, warnings, escalation"),
         (name = "import", description = "CSV 导入 / CSV import"),
         (name = "audit", description = "审计日志 / audit log"),
     )
@@ -70,6 +72,7 @@ pub fn routes() -> OpenApiRouter<App> {
         .merge(teams::routes())
         .merge(imports::routes())
         .merge(orders::routes())
+        .merge(sla::routes())
         .merge(audit::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

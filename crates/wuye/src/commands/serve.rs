@@ -86,11 +86,13 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
 
     let janitor = tokio::spawn(housekeeping(app.clone()));
     let auto_accept = tokio::spawn(app.clone().auto_accept_loop());
+    let sla_timer = tokio::spawn(app.clone().sla_timer_loop());
     wuye_web::serve(app.clone(), listener, shutdown_signal())
         .await
         .context("服务异常退出 / the server stopped with an error")?;
     janitor.abort();
     auto_accept.abort();
+    sla_timer.abort();
     app.db.close().await;
     eout!("wuye 已停止 / stopped");
     Ok(ExitCode::SUCCESS)

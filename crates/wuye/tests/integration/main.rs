@@ -9,3 +9,4 @@ mod import;
 mod order_fuzz;
 mod orders;
 mod photos;
+mod sla;

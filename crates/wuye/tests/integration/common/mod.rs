@@ -37,8 +37,12 @@ pub struct TestClock {
 
 impl TestClock {
     pub fn advance_hours(&self, hours: i64) {
+        self.advance_minutes(hours * 60);
+    }
+
+    pub fn advance_minutes(&self, minutes: i64) {
         self.offset_ms
-            .fetch_add(hours * 3_600_000, std::sync::atomic::Ordering::SeqCst);
+            .fetch_add(minutes * 60_000, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

@@ -1,0 +1,207 @@
+//! Recomputing an order's clocks from its history, inside the caller's
+//! transaction, and (re)scheduling the levels that have not fired yet.
+
+use crate::App;
+use crate::error::{AppError, Result};
+use std::collections::BTreeMap;
+use wuye_domain::category::Category;
+use wuye_domain::ids::*;
+use wuye_domain::sla::{
+    BREACH_LEVEL, Calendar, CalendarSpec, ClockState, Metric, OrderFacts, PolicySpec, Stage,
+    WARNING_LEVEL, level_threshold_ms, policy,
+};
+use wuye_domain::time::from_millis;
+use wuye_domain::work_order::{Grade, Kind, Priority, State};
+use wuye_store::{Conn, orders, sla as store};
+
+/// A company's SLA set-up, loaded for one refresh.
+pub(crate) struct Setup {
+    pub policies: Vec<(i64, PolicySpec)>,
+    pub calendars: BTreeMap<i64, Calendar>,
+}
+
+impl Setup {
+    pub fn calendar(&self, id: Option<i64>) -> Calendar {
+        id.and_then(|i| self.calendars.get(&i).cloned())
+            .unwrap_or_else(|| Calendar::always(wuye_domain::time::default_zone()))
+    }
+}
+
+/// Seeds the default calendar and policies of a company that has none.
+pub(crate) async fn ensure_defaults(c: &mut Conn, company: CompanyId, now: i64) -> Result<()> {
+    if !store::policies(c, company).await?.is_empty()
+        || !store::calendars(c, company).await?.is_empty()
+    {
+        return Ok(());
+    }
+    let always = serde_json::to_string(&CalendarSpec::always()).expect("spec serialises");
+    store::insert_calendar(c, company, "全天候 24×7", &always, now).await?;
+    for p in wuye_domain::sla::default_policies() {
+        store::insert_policy(
+            c,
+            company,
+            &serde_json::to_string(&p).expect("spec serialises"),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn load_setup(c: &mut Conn, company: CompanyId, now: i64) -> Result<Setup> {
+    ensure_defaults(c, company, now).await?;
+    let mut policies = Vec::new();
+    for (id, spec) in store::policies(c, company).await? {
+        let p: PolicySpec = serde_json::from_str(&spec).map_err(AppError::internal)?;
+        policies.push((id, p));
+    }
+    let mut calendars = BTreeMap::new();
+    for row in store::calendars(c, company).await? {
+        let spec: CalendarSpec = serde_json::from_str(&row.spec).map_err(AppError::internal)?;
+        // A stored calendar was valid when saved; if the zone database lost
+        // it, count 24×7 rather than stop every clock.
+        let cal = spec
+            .to_calendar()
+            .unwrap_or_else(|_| Calendar::always(wuye_domain::time::default_zone()));
+        calendars.insert(row.id, cal);
+    }
+    Ok(Setup {
+        policies,
+        calendars,
+    })
+}
+
+fn stage_rank(s: Stage) -> u8 {
+    match s {
+        Stage::Breached => 5,
+        Stage::Running => 4,
+        Stage::Paused => 3,
+        Stage::Met => 2,
+        Stage::Cancelled => 1,
+    }
+}
+
+impl App {
+    /// Brings an order's clocks, triggers and deadline summary up to date.
+    /// Runs inside the transaction of the change that caused it.
+    pub(crate) async fn sla_refresh(
+        &self,
+        c: &mut Conn,
+        company: CompanyId,
+        order: i64,
+        now: i64,
+    ) -> Result<()> {
+        let setup = load_setup(c, company, now).await?;
+        self.sla_refresh_with(c, company, order, now, &setup).await
+    }
+
+    pub(crate) async fn sla_refresh_with(
+        &self,
+        c: &mut Conn,
+        company: CompanyId,
+        order: i64,
+        now: i64,
+        setup: &Setup,
+    ) -> Result<()> {
+        let o = orders::get(c, self.db.backend(), company, order, false).await?;
+        let facts = OrderFacts {
+            kind: Kind::parse(&o.kind)?,
+            priority: Priority::parse(&o.priority)?,
+            grade: o.grade.as_deref().map(Grade::parse).transpose()?,
+            category: o.category.as_deref().map(Category::parse).transpose()?,
+            community: CommunityId(o.community_id),
+            emergency: o.emergency != 0,
+        };
+        let history: Vec<(jiff::Timestamp, State)> = store::state_history(c, order)
+            .await?
+            .into_iter()
+            .filter_map(|(at, s)| State::parse(&s).ok().map(|s| (from_millis(at), s)))
+            .collect();
+        let Some((policy_id, policy)) = policy::select(&setup.policies, &facts).cloned() else {
+            store::delete_clocks_except(c, order, &[]).await?;
+            for m in Metric::ALL {
+                store::unschedule(c, order, m.code(), &[]).await?;
+            }
+            store::set_order_summary(c, order, None, None, "none").await?;
+            return Ok(());
+        };
+        let cal = setup.calendar(policy.calendar_id);
+        let now_ts = from_millis(now);
+        let mut kept = Vec::new();
+        let (mut next_deadline, mut warn_at, mut worst): (Option<i64>, Option<i64>, Option<Stage>) =
+            (None, None, None);
+        for metric in Metric::ALL {
+            let Some(target) = policy.target_ms(metric) else {
+                store::unschedule(c, order, metric.code(), &[]).await?;
+                continue;
+            };
+            kept.push(metric.code());
+            let clock = ClockState::evaluate(metric, target, &cal, &history, now_ts);
+            let warn = clock
+                .threshold_at(&cal, target * policy.warn_percent / 100)
+                .map(|t| t.as_millisecond());
+            let deadline = clock.deadline.map(|t| t.as_millisecond());
+            store::upsert_clock(
+                c,
+                &store::ClockRow {
+                    order_id: order,
+                    metric: metric.code().into(),
+                    policy_id: Some(policy_id),
+                    target_ms: target,
+                    elapsed_ms: clock.elapsed_ms,
+                    paused_ms: clock.paused_ms,
+                    stage: clock.stage.code().into(),
+                    deadline_at: deadline,
+                    warn_at: warn,
+                    breached_at: clock.breached_at.map(|t| t.as_millisecond()),
+                    breach_minutes: clock.breach_minutes,
+                    stopped_at: clock.stopped_at.map(|t| t.as_millisecond()),
+                    updated_at: now,
+                },
+            )
+            .await?;
+            // Still counting (possibly past its target): part of the queue order.
+            let counting = clock.stopped_at.is_none()
+                && matches!(clock.stage, Stage::Running | Stage::Breached);
+            if counting {
+                next_deadline = [next_deadline, deadline].into_iter().flatten().min();
+                if clock.stage == Stage::Running {
+                    warn_at = [warn_at, warn].into_iter().flatten().min();
+                }
+            }
+            worst = Some(match worst {
+                Some(w) if stage_rank(w) >= stage_rank(clock.stage) => w,
+                _ => clock.stage,
+            });
+            // Levels: warning, breach, then the policy's escalations. A level
+            // whose threshold was crossed is due (even late: it fires once);
+            // one not reached is scheduled while the clock runs, held while
+            // paused, and dropped once the clock ends short of it.
+            let mut levels = vec![WARNING_LEVEL, BREACH_LEVEL];
+            levels.extend(0..policy.escalations.len() as i64);
+            let mut keep_levels = Vec::new();
+            for level in levels {
+                let Some(threshold) =
+                    level_threshold_ms(target, policy.warn_percent, level, &policy.escalations)
+                else {
+                    continue;
+                };
+                let crossed = clock.elapsed_ms >= threshold;
+                let ended = clock.stopped_at.is_some();
+                if clock.stage == Stage::Cancelled || (ended && !crossed) {
+                    continue; // cancelled, or ended short of this level
+                }
+                let fire_at = clock
+                    .threshold_at(&cal, threshold)
+                    .map(|t| t.as_millisecond());
+                store::schedule(c, company, order, metric.code(), level, fire_at).await?;
+                keep_levels.push(level);
+            }
+            store::unschedule(c, order, metric.code(), &keep_levels).await?;
+        }
+        store::delete_clocks_except(c, order, &kept).await?;
+        let stage = worst.map(|s| s.code()).unwrap_or("none");
+        store::set_order_summary(c, order, next_deadline, warn_at, stage).await?;
+        Ok(())
+    }
+}

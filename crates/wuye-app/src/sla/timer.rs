@@ -1,0 +1,234 @@
+//! The SLA timer: sleeps until the next level falls due (woken early when a
+//! change schedules an earlier one), fires every due level exactly once —
+//! its alerts written in the same transaction that marks it fired — and
+//! catches up on everything missed after downtime. It reads only the due
+//! rows of the trigger index, never the open orders.
+
+use super::refresh::load_setup;
+use crate::App;
+use crate::accounts::system_actor;
+use crate::error::Result;
+use std::time::Duration;
+use wuye_domain::ids::*;
+use wuye_domain::sla::{BREACH_LEVEL, EscalationTarget, Metric, WARNING_LEVEL};
+use wuye_domain::work_order::{Command, State};
+use wuye_store::sla::{self as store, NewAlert, TriggerRow};
+use wuye_store::{StoreError, orders};
+
+/// At most this many levels per transaction.
+const BATCH: i64 = 200;
+
+/// How long a node sleeps at most (other nodes' changes cannot wake it).
+const MAX_SLEEP_MS: i64 = 30_000;
+
+/// What firing a level asks of the order after the transaction.
+struct Reassign {
+    company: CompanyId,
+    order: i64,
+    team: TeamId,
+    lead: StaffId,
+}
+
+impl App {
+    /// Fires every level due now; returns how many fired.
+    pub async fn run_sla_timer(&self) -> Result<usize> {
+        let mut fired = 0;
+        loop {
+            let now = self.now_ms();
+            let mut tx = self.db.begin().await?;
+            let due = store::claim_due(&mut tx, self.db.backend(), now, BATCH).await?;
+            if due.is_empty() {
+                tx.commit().await.map_err(StoreError::from)?;
+                return Ok(fired);
+            }
+            let n = due.len();
+            let mut reassign = Vec::new();
+            for t in &due {
+                if !store::mark_fired(&mut tx, t.id, now).await? {
+                    continue;
+                }
+                fired += 1;
+                if let Some(r) = self.fire(&mut tx, t, now).await? {
+                    reassign.push(r);
+                }
+            }
+            tx.commit().await.map_err(StoreError::from)?;
+            for r in reassign {
+                self.reassign_to_lead(r).await;
+            }
+            if (n as i64) < BATCH {
+                return Ok(fired);
+            }
+        }
+    }
+
+    /// Raises the alerts of one level, in the timer's transaction.
+    async fn fire(
+        &self,
+        c: &mut wuye_store::Conn,
+        t: &TriggerRow,
+        now: i64,
+    ) -> Result<Option<Reassign>> {
+        let company = CompanyId(t.company_id);
+        let o = orders::get(c, self.db.backend(), company, t.order_id, false).await?;
+        let metric = Metric::parse(&t.metric).unwrap_or(Metric::Response);
+        let setup = load_setup(c, company, now).await?;
+        let policy = store::clocks(c, t.order_id)
+            .await?
+            .into_iter()
+            .find(|k| k.metric == t.metric)
+            .and_then(|k| k.policy_id)
+            .and_then(|id| {
+                setup
+                    .policies
+                    .iter()
+                    .find(|(pid, _)| *pid == id)
+                    .map(|(_, p)| p.clone())
+            });
+        // The stored stage turns to "breached" as the target passes.
+        if t.level == BREACH_LEVEL {
+            self.sla_refresh_with(c, company, t.order_id, now, &setup)
+                .await?;
+        }
+        let community = CommunityId(o.community_id);
+        let handler: Vec<i64> = match (o.assignee_id, o.team_id) {
+            (Some(a), _) => vec![a],
+            (None, Some(team)) => store::team_leads(c, TeamId(team)).await?,
+            (None, None) => o.owner_id.into_iter().collect(),
+        };
+        let what = format!(
+            "工单 {}（{}）的{}时限",
+            o.number,
+            o.place_label,
+            metric.label_zh()
+        );
+        let (kind, role, recipients, message, mut reassign) = match t.level {
+            WARNING_LEVEL => (
+                "warning",
+                "assignee",
+                handler,
+                format!("{what}即将到期"),
+                None,
+            ),
+            BREACH_LEVEL => {
+                let mut who = handler;
+                who.extend(o.owner_id);
+                ("breach", "assignee", who, format!("{what}已超时"), None)
+            }
+            level => {
+                let Some(e) = policy
+                    .as_ref()
+                    .and_then(|p| p.escalations.get(level as usize))
+                    .cloned()
+                else {
+                    return Ok(None);
+                };
+                let who = match e.notify {
+                    EscalationTarget::TeamLead => match o.team_id {
+                        Some(team) => store::team_leads(c, TeamId(team)).await?,
+                        None => store::staff_with_role(c, company, community, "supervisor").await?,
+                    },
+                    EscalationTarget::Supervisor => {
+                        store::staff_with_role(c, company, community, "supervisor").await?
+                    }
+                    EscalationTarget::Manager => {
+                        store::staff_with_role(c, company, community, "manager").await?
+                    }
+                };
+                let reassign = match (e.reassign_to_lead, o.team_id, State::parse(&o.state)) {
+                    (true, Some(team), Ok(State::Received | State::Dispatched)) => {
+                        store::team_leads(c, TeamId(team))
+                            .await?
+                            .first()
+                            .map(|lead| Reassign {
+                                company,
+                                order: o.id,
+                                team: TeamId(team),
+                                lead: StaffId(*lead),
+                            })
+                    }
+                    _ => None,
+                };
+                let role = match e.notify {
+                    EscalationTarget::TeamLead => "team_lead",
+                    EscalationTarget::Supervisor => "supervisor",
+                    EscalationTarget::Manager => "manager",
+                };
+                let msg = format!(
+                    "{what}已升级至第 {} 级（{}）",
+                    level + 1,
+                    e.notify.label_zh()
+                );
+                ("escalation", role, who, msg, reassign)
+            }
+        };
+        let mut seen = Vec::new();
+        for s in recipients {
+            if seen.contains(&s) {
+                continue;
+            }
+            seen.push(s);
+            store::insert_alert(
+                c,
+                &NewAlert {
+                    company,
+                    order: o.id,
+                    metric: &t.metric,
+                    level: t.level,
+                    kind,
+                    target_role: role,
+                    staff: Some(StaffId(s)),
+                    message: &message,
+                    now_ms: now,
+                },
+            )
+            .await?;
+        }
+        if seen.is_empty() {
+            tracing::warn!(
+                order = o.id,
+                level = t.level,
+                "SLA level fired with nobody to tell"
+            );
+        }
+        if o.assignee_id
+            .is_some_and(|a| reassign.as_ref().is_some_and(|r| r.lead.0 == a))
+        {
+            reassign = None;
+        }
+        Ok(reassign)
+    }
+
+    async fn reassign_to_lead(&self, r: Reassign) {
+        let mut sys = system_actor(r.company);
+        sys.display_name = "SLA 升级".into();
+        let cmd = Command::Dispatch {
+            team: r.team,
+            assignee: Some(r.lead),
+        };
+        if let Err(e) = self.apply_step(&sys, r.order, &cmd, true, &[]).await {
+            tracing::info!(order = r.order, error = %e, "escalation could not re-assign");
+        }
+    }
+
+    /// Runs for the life of the server.
+    pub async fn sla_timer_loop(self) {
+        loop {
+            if let Err(e) = self.run_sla_timer().await {
+                tracing::warn!(error = %e, "SLA timer failed; retrying shortly");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+            let next = match self.db.read().await {
+                Ok(mut c) => store::next_fire_at(&mut c).await.ok().flatten(),
+                Err(_) => None,
+            };
+            let wait = next
+                .map(|t| (t - self.now_ms()).clamp(0, MAX_SLEEP_MS))
+                .unwrap_or(MAX_SLEEP_MS);
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
+                _ = self.sla_wakeup.notified() => {}
+            }
+        }
+    }
+}
