@@ -305,3 +305,24 @@ async fn resident_of_user(c: &mut wuye_store::Conn, user: UserId) -> Result<Opti
 async fn sqlx_scalar_resident(c: &mut wuye_store::Conn, user: UserId) -> Result<Option<i64>> {
     Ok(wuye_store::people::resident_id_by_user(c, user).await?)
 }
+
+impl App {
+    /// The caller's language (if chosen) and large-text mode.
+    pub async fn prefs(&self, actor: &Actor) -> Result<(Option<wuye_domain::Lang>, bool)> {
+        let mut c = self.db.read().await?;
+        let (lang, large) = accounts::prefs(&mut c, actor.user_id).await?;
+        Ok((lang.as_deref().and_then(wuye_domain::Lang::parse), large))
+    }
+
+    pub async fn set_prefs(
+        &self,
+        actor: &Actor,
+        lang: Option<wuye_domain::Lang>,
+        large_text: bool,
+    ) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        accounts::set_prefs(&mut tx, actor.user_id, lang.map(|l| l.code()), large_text).await?;
+        tx.commit().await.map_err(wuye_store::StoreError::from)?;
+        Ok(())
+    }
+}

@@ -18,6 +18,9 @@ use wuye_store::accounts::{self, NewUser};
 use wuye_store::directory::{self as dir, NewHome};
 use wuye_store::people::{self, StaffFields, TeamFields};
 
+/// How many orders the demo's history has (`WUYE_DEMO_ORDERS` overrides).
+pub const DEMO_ORDERS: usize = 360;
+
 /// The password of every demo account (demo mode only).
 pub const DEMO_PASSWORD: &str = "wuye2026";
 
@@ -162,6 +165,7 @@ const TEAM_PEOPLE: &[(&str, &[&str], Option<&str>)] = &[
 
 #[derive(Debug, Default)]
 pub struct DemoSummary {
+    pub orders: usize,
     pub communities: usize,
     pub homes: usize,
     pub residents: usize,
@@ -477,6 +481,11 @@ impl App {
         .await?;
         progress("提交 …");
         tx.commit().await.map_err(StoreError::from)?;
+        let n = std::env::var("WUYE_DEMO_ORDERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEMO_ORDERS);
+        summary.orders = self.load_demo_orders(company, n, progress).await?;
         Ok(summary)
     }
 }

@@ -7,9 +7,12 @@
 pub mod access;
 pub mod category;
 pub mod directory;
+pub mod dispatch;
 pub mod error;
 pub mod ids;
+pub mod kpi;
 pub mod lang;
+pub mod notify;
 pub mod search;
 pub mod sla;
 pub mod time;

@@ -206,3 +206,28 @@ pub async fn prune_failures(c: &mut Conn, before_ms: i64) -> Result<u64> {
         .await?
         .rows_affected())
 }
+
+/// A user's language (None: follow the browser) and large-text mode.
+pub async fn prefs(c: &mut Conn, id: UserId) -> Result<(Option<String>, bool)> {
+    let row: Option<(Option<String>, i64)> =
+        sqlx::query_as("SELECT lang, large_text FROM users WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(c)
+            .await?;
+    Ok(row.map(|(l, t)| (l, t != 0)).unwrap_or((None, false)))
+}
+
+pub async fn set_prefs(
+    c: &mut Conn,
+    id: UserId,
+    lang: Option<&str>,
+    large_text: bool,
+) -> Result<()> {
+    sqlx::query("UPDATE users SET lang = $1, large_text = $2 WHERE id = $3")
+        .bind(lang.map(str::to_string))
+        .bind(large_text as i64)
+        .bind(id.0)
+        .execute(c)
+        .await?;
+    Ok(())
+}

@@ -12,6 +12,8 @@ pub mod db;
 pub mod dialect;
 pub mod directory;
 pub mod error;
+pub mod kpi;
+pub mod notify;
 pub mod order_log;
 pub mod orders;
 pub mod people;

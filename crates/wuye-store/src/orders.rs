@@ -584,3 +584,37 @@ pub async fn next_auto_accept(c: &mut Conn) -> Result<Option<i64>> {
     .fetch_one(c)
     .await?)
 }
+
+/// The latest complaint about the same home (or, for public places, the same
+/// building) in a window, of the same category when both have one.
+pub async fn recent_complaint(
+    c: &mut Conn,
+    company: CompanyId,
+    home: Option<HomeId>,
+    building: Option<BuildingId>,
+    category: Option<&str>,
+    since_ms: i64,
+) -> Result<Option<i64>> {
+    let mut s = Sql::new("SELECT id FROM work_orders WHERE company_id = ");
+    s.bind(company.0)
+        .push(" AND kind = 'complaint' AND created_at >= ")
+        .bind(since_ms);
+    s.push(" AND state NOT IN ('cancelled', 'merged')");
+    match (home, building) {
+        (Some(h), _) => {
+            s.push(" AND home_id = ").bind(h.0);
+        }
+        (None, Some(b)) => {
+            s.push(" AND home_id IS NULL AND building_id = ").bind(b.0);
+        }
+        (None, None) => return Ok(None),
+    }
+    if let Some(cat) = category {
+        s.push(" AND (category IS NULL OR category = ")
+            .bind(cat.to_string())
+            .push(")");
+    }
+    s.push(" ORDER BY id DESC LIMIT 1");
+    let row: Option<(i64,)> = s.fetch_optional(c).await?;
+    Ok(row.map(|r| r.0))
+}

@@ -8,6 +8,7 @@ pub mod caller;
 pub mod error;
 pub mod extract;
 pub mod ops;
+pub mod ui;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -31,6 +32,7 @@ pub fn router(app: App) -> Router {
         .merge(api)
         .merge(ops::routes(openapi))
         .merge(assets::routes())
+        .merge(ui::routes())
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

@@ -58,6 +58,9 @@ pub enum Command {
     Import(ImportCommand),
     /// 备份数据库（服务运行中也可执行）/ back up the database (safe while serving)
     Backup(BackupArgs),
+    /// 智能分类：判断报事的类别、紧急程度和类型；评估与训练模型（无需数据库）/ smart dispatch:
+    /// category, urgency and kind of a message; evaluate and train models (no database needed)
+    Classify(ClassifyArgs),
 }
 
 #[derive(Args, Debug)]
@@ -132,4 +135,109 @@ pub struct BackupArgs {
     /// 备份文件（不能已存在）/ backup file (must not exist yet)
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "例 / examples:\n  wuye classify \"3栋电梯困人了\"\n  wuye classify eval --data data/dispatch/test.csv\n  \
+                  wuye classify train --data my_history.csv --out my.model\n  wuye classify cv --data my_history.csv --folds 5"
+)]
+pub struct ClassifyArgs {
+    /// 要分类的文字 / the message to classify
+    pub text: Option<String>,
+    /// 使用训练好的模型文件，而不是内置模型 / use a trained model file instead of the bundled one
+    #[arg(long, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+    /// 使用自己的紧急规则文件（TOML）/ use your own emergency rules file (TOML)
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// 输出 JSON / print JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub cmd: Option<ClassifyCommand>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClassifyCommand {
+    /// 在带标签的 CSV 上评估模型 / evaluate a model on a labelled CSV
+    #[command(
+        long_about = "在带标签的 CSV 上评估模型：准确率、前二准确率、宏平均 F1、各类精确率/召回率、\
+紧急召回率与精确率、类型准确率、速度。\n\
+Evaluate a model on a labelled CSV (UTF-8, header text,category,urgency,kind; urgency and kind are optional; \
+or text,label for a model trained on your own labels): accuracy, top-2 accuracy, macro-F1, per-category \
+precision/recall, emergency recall and precision, kind accuracy, texts per second."
+    )]
+    Eval(ClassifyEvalArgs),
+    /// 用带标签的 CSV 训练模型（任意标签集）/ train a model from a labelled CSV (any label set)
+    #[command(long_about = "用带标签的 CSV 训练模型。\n\
+Train a model from a labelled CSV, UTF-8 with a header row. The label column is `category` (checked \
+against the 16 default codes of DISPATCH.md) or `label` (any labels: your own categories, or another \
+domain altogether). With `urgency` and `kind` columns too and no --labels, the full three-head dispatch \
+classifier is trained; otherwise one model for the chosen column.\n\
+列：text 加 category（默认 16 个类别代码）或 label（任意标签）；同时有 urgency 和 kind 列且未给 --labels 时训练完整的三头分类器。")]
+    Train(ClassifyTrainArgs),
+    /// k 折交叉验证（任意标签集）/ k-fold cross-validation on a labelled CSV (any label set)
+    Cv(ClassifyCvArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ClassifyEvalArgs {
+    /// 带标签的 CSV 文件 / labelled CSV file
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: PathBuf,
+    /// 模型文件（默认内置模型）/ model file (default: the bundled model)
+    #[arg(long, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+    /// 紧急规则文件（默认内置规则）/ emergency rules file (default: the bundled rules)
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// 输出一个 JSON 对象 / print one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ClassifyTrainArgs {
+    /// 带标签的 CSV 文件：text 加 category 或 label 列 / labelled CSV: text plus a category or label column
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: PathBuf,
+    /// 输出的模型文件 / the model file to write
+    #[arg(long, value_name = "MODEL")]
+    pub out: PathBuf,
+    /// 训练哪一列（category 也接受 label 列）/ the column to learn (category also means a `label` column)
+    #[arg(long, value_parser = ["category", "label", "kind", "urgency"])]
+    pub labels: Option<String>,
+    /// 训练轮数 / training epochs
+    #[arg(long)]
+    pub epochs: Option<u32>,
+    /// 随机种子（相同数据与种子得到相同模型）/ seed (same data and seed, same model)
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct ClassifyCvArgs {
+    /// 带标签的 CSV 文件 / labelled CSV file
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: PathBuf,
+    /// 折数 / number of folds
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// 评估哪一列（category 也接受 label 列）/ the column to learn (category also means a `label` column)
+    #[arg(long, value_parser = ["category", "label", "kind", "urgency"])]
+    pub labels: Option<String>,
+    /// 训练轮数 / training epochs
+    #[arg(long)]
+    pub epochs: Option<u32>,
+    /// 随机种子 / seed
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// 紧急规则文件（默认内置规则）/ emergency rules file (default: the bundled rules)
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// 输出一个 JSON 对象 / print one JSON object
+    #[arg(long)]
+    pub json: bool,
 }

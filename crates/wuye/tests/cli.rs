@@ -34,6 +34,7 @@ impl Env {
         c.current_dir(&self.dir)
             .env("DATABASE_URL", &self.url)
             .env_remove("WUYE_LOG")
+            .env("WUYE_DEMO_ORDERS", "24")
             .args(args);
         c
     }

@@ -422,6 +422,17 @@ impl App {
                 )
                 .await?
             }
+            (Kind::Complaint, _, _) => {
+                orders::recent_complaint(
+                    &mut tx,
+                    actor.company_id,
+                    place.home,
+                    place.building,
+                    category.map(|c| c.code()),
+                    now - wo::REPEAT_WINDOW_DAYS * 86_400_000,
+                )
+                .await?
+            }
             _ => None,
         };
         let id = orders::insert(
@@ -477,6 +488,8 @@ impl App {
             },
         )
         .await?;
+        crate::notify::enqueue_for_event(self, &mut tx, actor.company_id, id, event, "create")
+            .await?;
         let terms = index_terms(&format!(
             "{number} {} {} {contact_name}",
             text.as_str(),
@@ -484,6 +497,7 @@ impl App {
         ));
         orders::index_text(&mut tx, self.db.backend(), id, &terms).await?;
         self.sla_refresh(&mut tx, actor.company_id, id, now).await?;
+        self.kpi_refresh(&mut tx, actor.company_id, id).await?;
         tx.commit().await.map_err(StoreError::from)?;
         self.announce(OrderNotice {
             company_id: actor.company_id.0,

@@ -80,6 +80,8 @@ impl App {
             },
         )
         .await?;
+        crate::notify::enqueue_for_event(self, &mut tx, actor.company_id, id, event, action)
+            .await?;
         tx.commit().await.map_err(StoreError::from)?;
         self.announce(OrderNotice {
             company_id: o.company_id,
@@ -163,6 +165,9 @@ impl App {
             },
         )
         .await?;
+        crate::notify::enqueue_for_event(self, &mut tx, actor.company_id, id, event, "rate")
+            .await?;
+        self.kpi_refresh(&mut tx, actor.company_id, id).await?;
         tx.commit().await.map_err(StoreError::from)?;
         self.announce(OrderNotice {
             company_id: o.company_id,

@@ -382,6 +382,15 @@ impl App {
             },
         )
         .await?;
+        crate::notify::enqueue_for_event(
+            self,
+            &mut tx,
+            actor.company_id,
+            id,
+            event,
+            change.action.code(),
+        )
+        .await?;
         // The handler log: who holds the order now.
         let holder = match to {
             State::Dispatched
@@ -436,6 +445,7 @@ impl App {
             .await?;
         }
         self.sla_refresh(&mut tx, actor.company_id, id, now).await?;
+        self.kpi_refresh(&mut tx, actor.company_id, id).await?;
         tx.commit().await.map_err(StoreError::from)?;
         self.announce(OrderNotice::step(
             actor.company_id.0,

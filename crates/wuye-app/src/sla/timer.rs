@@ -51,6 +51,9 @@ impl App {
                 if let Some(r) = self.fire(&mut tx, t, now).await? {
                     reassign.push(r);
                 }
+                // Escalations and breaches change the KPIs of the order.
+                self.kpi_refresh(&mut tx, CompanyId(t.company_id), t.order_id)
+                    .await?;
             }
             tx.commit().await.map_err(StoreError::from)?;
             for r in reassign {
@@ -183,6 +186,8 @@ impl App {
                 },
             )
             .await?;
+            crate::notify::enqueue_for_alert(self, c, company, o.id, &t.metric, t.level, kind, s)
+                .await?;
         }
         if seen.is_empty() {
             tracing::warn!(

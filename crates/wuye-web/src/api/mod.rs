@@ -5,6 +5,8 @@ pub mod audit;
 pub mod auth;
 pub mod communities;
 pub mod imports;
+pub mod kpi;
+pub mod notify;
 pub mod orders;
 pub mod property;
 pub mod residents;
@@ -34,6 +36,8 @@ Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`; the message follow
         (name = "people", description = "住户、员工、班组 / residents, staff, teams"),
         (name = "orders", description = "工单：报修、投诉、咨询… / work orders"),
         (name = "sla", description = "时限、预警与升级 / SLA clocks, warnings, escalation"),
+        (name = "notify", description = "通知：站内信、短信、群机器人、邮件、Webhook / notifications"),
+        (name = "kpi", description = "数据看板与预警 / KPIs, dashboard, alerts"),
         (name = "import", description = "CSV 导入 / CSV import"),
         (name = "audit", description = "审计日志 / audit log"),
     )
@@ -71,8 +75,10 @@ pub fn routes() -> OpenApiRouter<App> {
         .merge(staff::routes())
         .merge(teams::routes())
         .merge(imports::routes())
+        .merge(kpi::routes())
         .merge(orders::routes())
         .merge(sla::routes())
+        .merge(notify::routes())
         .merge(audit::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

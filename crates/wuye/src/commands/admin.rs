@@ -16,8 +16,8 @@ pub async fn demo(config: &Config) -> anyhow::Result<ExitCode> {
         .await
         .map_err(|e| say(&e))?;
     println!(
-        "演示数据已载入 / demo loaded: {} 个小区, {} 户房屋, {} 位住户, {} 名员工, {} 个班组",
-        s.communities, s.homes, s.residents, s.staff, s.teams
+        "演示数据已载入 / demo loaded: {} 个小区, {} 户房屋, {} 位住户, {} 名员工, {} 个班组, {} 张历史工单",
+        s.communities, s.homes, s.residents, s.staff, s.teams, s.orders
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 //! What each command does.
 
 mod admin;
+mod classify;
 mod serve;
 
 use crate::cli::{Cli, Command};
@@ -12,6 +13,10 @@ use wuye_store::db::redact_url;
 use wuye_store::{Db, DbOptions};
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // The classifier needs no configuration and no database.
+    if let Command::Classify(args) = cli.command {
+        return classify::run(args);
+    }
     let config = Config::load(&cli.global)?;
     init_logging(&config, matches!(cli.command, Command::Serve(_)));
     match cli.command {
@@ -28,6 +33,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(cmd) => admin::user(&config, cmd).await,
         Command::Import(cmd) => admin::import(&config, cmd).await,
         Command::Backup(args) => admin::backup(&config, args).await,
+        Command::Classify(_) => unreachable!("handled above"),
     }
 }
 

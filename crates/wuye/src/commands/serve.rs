@@ -44,12 +44,13 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(|e| say(&e))?;
             eout!(
-                "演示数据已载入 / demo loaded: {} 个小区, {} 户房屋, {} 位住户, {} 名员工, {} 个班组",
+                "演示数据已载入 / demo loaded: {} 个小区, {} 户房屋, {} 位住户, {} 名员工, {} 个班组, {} 张历史工单",
                 s.communities,
                 s.homes,
                 s.residents,
                 s.staff,
-                s.teams
+                s.teams,
+                s.orders
             );
         }
     }
@@ -87,12 +88,16 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let janitor = tokio::spawn(housekeeping(app.clone()));
     let auto_accept = tokio::spawn(app.clone().auto_accept_loop());
     let sla_timer = tokio::spawn(app.clone().sla_timer_loop());
+    let kpi_alerts = tokio::spawn(app.clone().kpi_alert_loop());
+    let notify = tokio::spawn(app.clone().notify_loop());
     wuye_web::serve(app.clone(), listener, shutdown_signal())
         .await
         .context("服务异常退出 / the server stopped with an error")?;
     janitor.abort();
     auto_accept.abort();
     sla_timer.abort();
+    kpi_alerts.abort();
+    notify.abort();
     app.db.close().await;
     eout!("wuye 已停止 / stopped");
     Ok(ExitCode::SUCCESS)

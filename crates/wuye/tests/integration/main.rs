@@ -6,6 +6,8 @@ mod api_basics;
 mod authorization;
 mod directory;
 mod import;
+mod kpi;
+mod notify;
 mod order_fuzz;
 mod orders;
 mod photos;

@@ -735,6 +735,24 @@ async fn repeat_repairs_are_marked(t: Arc<TestApp>) {
     assert!(other["order"]["repeat_of"].is_null());
     let (_, d) = agent.get(&format!("/api/v1/orders/{first}")).await;
     assert_eq!(d["repeated_by"][0]["id"], second["order"]["id"]);
+    // A second complaint about the same home within 30 days repeats the first.
+    let c1 = create(
+        &agent,
+        json!({"kind": "complaint", "text": "楼上太吵", "home_id": t.fx.home_a101.0}),
+    )
+    .await;
+    let c2 = create(
+        &agent,
+        json!({"kind": "complaint", "text": "楼上又在吵", "home_id": t.fx.home_a101.0}),
+    )
+    .await;
+    assert_eq!(c2["order"]["repeat_of"], c1["order"]["id"]);
+    let elsewhere = create(
+        &agent,
+        json!({"kind": "complaint", "text": "楼上太吵", "home_id": t.fx.home_a102.0}),
+    )
+    .await;
+    assert!(elsewhere["order"]["repeat_of"].is_null());
 }
 
 async fn search_filters_and_pages(t: Arc<TestApp>) {

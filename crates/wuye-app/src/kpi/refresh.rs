@@ -1,0 +1,177 @@
+//! An order's KPI contributions, recomputed from its facts and applied to
+//! the rollups as a difference, inside the caller's transaction.
+
+use crate::App;
+use crate::error::Result;
+use wuye_domain::ids::CompanyId;
+use wuye_domain::kpi::{OrderKpiFacts, contributions};
+use wuye_domain::time::{default_zone, from_millis};
+use wuye_domain::work_order::{Channel, Grade, Kind, Priority, State};
+use wuye_store::kpi::{self as store, ContribRow};
+use wuye_store::{Conn, StoreError, orders, sla};
+
+/// Builds an order's KPI facts from its row and state history.
+pub(crate) async fn facts(
+    app: &App,
+    c: &mut Conn,
+    company: CompanyId,
+    order: i64,
+) -> Result<(OrderKpiFacts, (i64, i64, i64))> {
+    let o = orders::get(c, app.db.backend(), company, order, false).await?;
+    let history: Vec<(i64, State)> = sla::state_history(c, order)
+        .await?
+        .into_iter()
+        .filter_map(|(at, s)| State::parse(&s).ok().map(|s| (at, s)))
+        .collect();
+    let first =
+        |pred: &dyn Fn(State) -> bool| history.iter().find(|(_, s)| pred(*s)).map(|(at, _)| *at);
+    let responded = first(&|s| {
+        matches!(
+            s,
+            State::Accepted
+                | State::InProgress
+                | State::AwaitingAcceptance
+                | State::Resolved
+                | State::Closed
+        )
+    });
+    let finished = first(&|s| s == State::AwaitingAcceptance);
+    // Time on hold before an instant.
+    let held_before = |until: Option<i64>| -> i64 {
+        let Some(until) = until else { return 0 };
+        let mut total = 0;
+        for (i, (at, s)) in history.iter().enumerate() {
+            if *s == State::OnHold {
+                let end = history
+                    .get(i + 1)
+                    .map(|(t, _)| *t)
+                    .unwrap_or(until)
+                    .min(until);
+                total += (end - at).max(0);
+            }
+        }
+        total
+    };
+    let clocks = sla::clocks(c, order)
+        .await?
+        .into_iter()
+        .filter_map(|k| match (k.stopped_at, k.stage.as_str()) {
+            (Some(at), "met") => Some((k.metric, true, from_millis(at))),
+            (Some(at), "breached") => Some((k.metric, false, from_millis(at))),
+            _ => None,
+        })
+        .collect();
+    let f = OrderKpiFacts {
+        kind: Kind::parse(&o.kind)?,
+        channel: Channel::parse(&o.channel)?,
+        priority: Priority::parse(&o.priority)?,
+        emergency: o.emergency != 0,
+        grade: o.grade.as_deref().map(Grade::parse).transpose()?,
+        category: o.category.clone(),
+        state: State::parse(&o.state)?,
+        created_at: from_millis(o.created_at),
+        responded_at: responded.map(from_millis),
+        first_finished_at: finished.map(from_millis),
+        held_before_finish_ms: held_before(finished),
+        resolved_at: o.resolved_at.map(from_millis),
+        held_before_resolution_ms: held_before(o.resolved_at),
+        rating: o.rating,
+        rated_at: o.rated_at.map(from_millis),
+        reopen_count: o.reopen_count,
+        repeat_of: o.repeat_of.is_some(),
+        escalated: store::escalated(c, order).await?,
+        clocks,
+        auto_dispatched: false,
+        dispatch_corrected: false,
+        needed_human: false,
+    };
+    Ok((
+        f,
+        (
+            o.community_id,
+            o.team_id.unwrap_or(0),
+            o.assignee_id.unwrap_or(0),
+        ),
+    ))
+}
+
+impl App {
+    /// Brings the rollups in line with an order's current facts.
+    pub(crate) async fn kpi_refresh(
+        &self,
+        c: &mut Conn,
+        company: CompanyId,
+        order: i64,
+    ) -> Result<()> {
+        let (f, (community, team, assignee)) = facts(self, c, company, order).await?;
+        let new: Vec<ContribRow> = contributions(&f, &default_zone())
+            .into_iter()
+            .map(|x| ContribRow {
+                metric: x.metric,
+                day: x.day,
+                community_id: community,
+                team_id: team,
+                assignee_id: assignee,
+                num: x.num,
+                den: x.den,
+            })
+            .collect();
+        let old = store::contributions(c, order).await?;
+        if old.len() == new.len()
+            && old.iter().all(|o| {
+                new.iter().any(|n| {
+                    n.metric == o.metric
+                        && n.day == o.day
+                        && n.num == o.num
+                        && n.den == o.den
+                        && n.community_id == o.community_id
+                        && n.team_id == o.team_id
+                        && n.assignee_id == o.assignee_id
+                })
+            })
+        {
+            return Ok(());
+        }
+        for o in &old {
+            store::add_to_rollup(
+                c,
+                company,
+                &ContribRow {
+                    num: -o.num,
+                    den: -o.den,
+                    ..o.clone()
+                },
+            )
+            .await?;
+        }
+        for n in &new {
+            store::add_to_rollup(c, company, n).await?;
+        }
+        store::replace_contributions(c, order, &new).await?;
+        Ok(())
+    }
+
+    /// Rebuilds every order's contributions (after a change of definitions;
+    /// also what the consistency test compares against).
+    pub async fn kpi_rebuild(&self, company: CompanyId) -> Result<usize> {
+        let mut after = 0;
+        let mut n = 0;
+        loop {
+            let ids = {
+                let mut c = self.db.read().await?;
+                store::order_ids(&mut c, company, after, 500).await?
+            };
+            let Some(last) = ids.last().copied() else {
+                break;
+            };
+            let mut tx = self.db.begin().await?;
+            for id in &ids {
+                self.kpi_refresh(&mut tx, company, *id).await?;
+            }
+            tx.commit().await.map_err(StoreError::from)?;
+            n += ids.len();
+            after = last;
+        }
+        Ok(n)
+    }
+}

@@ -1,0 +1,513 @@
+//! The outbox hook. Called in the transaction that writes a timeline event
+//! or an SLA alert, it asks the company's rule who is to be told through
+//! which channels, renders each message in the recipient's language, and
+//! writes one outbox row per (event, recipient, channel) — keyed so that a
+//! second call for the same event adds nothing. In-app messages are
+//! delivered by that same insert (the bell); the rest wait for the workers.
+
+use super::setup::{self, Endpoint};
+use crate::App;
+use crate::error::Result;
+use std::collections::{BTreeMap, HashSet};
+use wuye_domain::Lang;
+use wuye_domain::ids::*;
+use wuye_domain::notify::providers::EndpointKind;
+use wuye_domain::notify::templates::{Vars, excerpt};
+use wuye_domain::notify::{Channel, Event, Template, Via, Who, classify, classify_alert};
+use wuye_domain::sla::Metric;
+use wuye_domain::work_order::{Kind, State};
+use wuye_store::notify::{self as store, NewDelivery, NewInboxItem, PersonRow};
+use wuye_store::orders::OrderRow;
+use wuye_store::{Conn, order_log, orders, sla};
+
+/// What happened, as the templates and rules need it.
+struct Happening<'a> {
+    company: CompanyId,
+    order: &'a OrderRow,
+    event: Event,
+    /// `event:<id>` or `sla:<order>:<metric>:<level>`: the event part of
+    /// every idempotency key.
+    source: String,
+    /// Whoever acted is not told of their own act.
+    actor: Option<(&'static str, i64)>,
+    actor_name: String,
+    note: Option<String>,
+    stars: Option<i64>,
+    /// Internal notes reach staff only.
+    internal: bool,
+    alerted: Option<i64>,
+    metric: Option<String>,
+    level: Option<i64>,
+}
+
+/// Writes the outbox rows of a timeline event (`work_order_events`), in the
+/// caller's transaction. Events nobody is told of add nothing.
+pub async fn enqueue_for_event(
+    app: &App,
+    c: &mut Conn,
+    company: CompanyId,
+    order: i64,
+    event_id: i64,
+    action: &str,
+) -> Result<()> {
+    let ev = store::event(c, order, event_id).await?;
+    let data: serde_json::Value = serde_json::from_str(&ev.data).unwrap_or_default();
+    let stars = data["stars"].as_i64();
+    let Some(event) = classify(action, stars) else {
+        return Ok(());
+    };
+    let o = orders::get(c, app.db.backend(), company, order, false).await?;
+    let actor = match (ev.actor_kind.as_str(), ev.actor_id) {
+        ("staff", Some(id)) => Some(("staff", id)),
+        ("resident", Some(id)) => Some(("resident", id)),
+        _ => None,
+    };
+    let h = Happening {
+        company,
+        order: &o,
+        event,
+        source: format!("event:{event_id}"),
+        actor,
+        actor_name: ev.actor_name,
+        note: ev.note,
+        stars,
+        internal: ev.internal != 0,
+        alerted: None,
+        metric: None,
+        level: None,
+    };
+    fan_out(app, c, &h).await
+}
+
+/// Writes the outbox rows of an SLA alert to one staff member (`kind`:
+/// warning, breach, escalation), in the SLA timer's transaction. The timer
+/// calls it once per alerted person; what the rule sends to others (the
+/// team group, supervisors) is keyed by the level, so it goes out once.
+#[allow(clippy::too_many_arguments)]
+pub async fn enqueue_for_alert(
+    app: &App,
+    c: &mut Conn,
+    company: CompanyId,
+    order: i64,
+    metric: &str,
+    level: i64,
+    kind: &str,
+    staff: i64,
+) -> Result<()> {
+    let Some(event) = classify_alert(kind) else {
+        return Ok(());
+    };
+    let o = orders::get(c, app.db.backend(), company, order, false).await?;
+    let h = Happening {
+        company,
+        order: &o,
+        event,
+        source: format!("sla:{order}:{metric}:{level}"),
+        actor: None,
+        actor_name: "SLA".into(),
+        note: None,
+        stars: None,
+        internal: false,
+        alerted: Some(staff),
+        metric: Some(metric.to_string()),
+        level: Some(level),
+    };
+    fan_out(app, c, &h).await
+}
+
+/// A person to tell.
+struct Person {
+    kind: &'static str,
+    row: PersonRow,
+    lang: Lang,
+}
+
+fn people(kind: &'static str, rows: Vec<PersonRow>) -> Vec<Person> {
+    rows.into_iter()
+        .map(|row| Person {
+            kind,
+            lang: row
+                .lang
+                .as_deref()
+                .and_then(Lang::parse)
+                .unwrap_or_default(),
+            row,
+        })
+        .collect()
+}
+
+async fn staff(c: &mut Conn, company: CompanyId, ids: &[i64]) -> Result<Vec<Person>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(people(
+        "staff",
+        store::people(c, company, false, ids).await?,
+    ))
+}
+
+async fn residents(c: &mut Conn, company: CompanyId, ids: &[i64]) -> Result<Vec<Person>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(people(
+        "resident",
+        store::people(c, company, true, ids).await?,
+    ))
+}
+
+async fn resolve(c: &mut Conn, h: &Happening<'_>, who: Who) -> Result<Vec<Person>> {
+    let o = h.order;
+    let company = h.company;
+    Ok(match who {
+        Who::Reporter => {
+            residents(
+                c,
+                company,
+                &o.reporter_resident_id.into_iter().collect::<Vec<_>>(),
+            )
+            .await?
+        }
+        Who::Followers => {
+            let f = order_log::followers(c, o.id).await?;
+            let r: Vec<i64> = f.iter().filter_map(|x| x.resident_id).collect();
+            let s: Vec<i64> = f.iter().filter_map(|x| x.staff_id).collect();
+            let mut out = residents(c, company, &r).await?;
+            out.extend(staff(c, company, &s).await?);
+            out
+        }
+        Who::Owner => staff(c, company, &o.owner_id.into_iter().collect::<Vec<_>>()).await?,
+        Who::Assignee => staff(c, company, &o.assignee_id.into_iter().collect::<Vec<_>>()).await?,
+        Who::TeamLead => match o.team_id {
+            Some(t) => {
+                let ids = sla::team_leads(c, TeamId(t)).await?;
+                staff(c, company, &ids).await?
+            }
+            None => vec![],
+        },
+        Who::Supervisor => {
+            let ids =
+                sla::staff_with_role(c, company, CommunityId(o.community_id), "supervisor").await?;
+            staff(c, company, &ids).await?
+        }
+        Who::Alerted => staff(c, company, &h.alerted.into_iter().collect::<Vec<_>>()).await?,
+        Who::TeamGroup => vec![],
+    })
+}
+
+/// The robots of the order's team; the company-wide ones when it has none.
+fn team_robots(endpoints: &[Endpoint], team: Option<i64>) -> Vec<&Endpoint> {
+    let robots = |t: Option<i64>| -> Vec<&Endpoint> {
+        endpoints
+            .iter()
+            .filter(|e| e.is_robot() && e.spec.enabled && e.spec.team_id == t)
+            .collect()
+    };
+    match team.map(|t| robots(Some(t))) {
+        Some(own) if !own.is_empty() => own,
+        _ => robots(None),
+    }
+}
+
+fn vars(h: &Happening<'_>, lang: Lang) -> Vars {
+    let o = h.order;
+    let zh = lang == Lang::Zh;
+    let mut v = Vars::new();
+    v.insert("number", o.number.clone());
+    let kind = Kind::parse(&o.kind).ok();
+    v.insert(
+        "kind",
+        kind.map(|k| if zh { k.label_zh() } else { k.label_en() })
+            .unwrap_or_default()
+            .to_string(),
+    );
+    v.insert("place", o.place_label.clone());
+    v.insert("text", excerpt(&o.text, 60));
+    let state = State::parse(&o.state).ok();
+    v.insert(
+        "state",
+        state
+            .map(|s| if zh { s.label_zh() } else { s.label_en() })
+            .unwrap_or_default()
+            .to_string(),
+    );
+    v.insert("team", o.team_name.clone().unwrap_or_default());
+    let nobody = if zh { "待分配" } else { "not yet assigned" };
+    v.insert(
+        "assignee",
+        o.assignee_name.clone().unwrap_or_else(|| nobody.into()),
+    );
+    v.insert("actor", h.actor_name.clone());
+    v.insert("note", excerpt(h.note.as_deref().unwrap_or_default(), 60));
+    v.insert("stars", h.stars.map(|s| s.to_string()).unwrap_or_default());
+    let metric = h.metric.as_deref().and_then(Metric::parse);
+    v.insert(
+        "metric",
+        metric
+            .map(|m| if zh { m.label_zh() } else { m.code() })
+            .unwrap_or_default()
+            .to_string(),
+    );
+    v.insert(
+        "level",
+        h.level
+            .filter(|l| *l >= 0)
+            .map(|l| (l + 1).to_string())
+            .unwrap_or_default(),
+    );
+    v.insert("event", h.event.label(lang).to_string());
+    v
+}
+
+/// Renders messages, caching the company's templates per language.
+struct Renderer {
+    templates: BTreeMap<&'static str, (Template, bool)>,
+}
+
+impl Renderer {
+    fn render(&self, h: &Happening<'_>, lang: Lang) -> (Template, Vars) {
+        let vars = vars(h, lang);
+        let t = &self.templates[lang.code()].0;
+        (t.render(&vars), vars)
+    }
+}
+
+/// The webhook body: the event with its order, in Chinese.
+fn webhook_payload(h: &Happening<'_>, msg: &Template, key: &str, now: i64) -> serde_json::Value {
+    let o = h.order;
+    serde_json::json!({
+        "id": key,
+        "event": h.event.code(),
+        "at": wuye_domain::time::from_millis(now).to_string(),
+        "company_id": h.company.0,
+        "order": {
+            "id": o.id, "number": o.number, "kind": o.kind, "state": o.state, "priority": o.priority,
+            "emergency": o.emergency != 0, "community_id": o.community_id, "place": o.place_label,
+            "team_id": o.team_id, "assignee_id": o.assignee_id,
+        },
+        "sla": h.metric.as_ref().map(|m| serde_json::json!({"metric": m, "level": h.level})),
+        "title": msg.title,
+        "body": msg.body,
+    })
+}
+
+async fn fan_out(app: &App, c: &mut Conn, h: &Happening<'_>) -> Result<()> {
+    let company = h.company;
+    let now = app.now_ms();
+    let (rule, _) = setup::rule(c, company, h.event).await?;
+    let endpoints = setup::endpoints(c, company).await?;
+    let webhooks: Vec<&Endpoint> = endpoints
+        .iter()
+        .filter(|e| e.spec.kind == EndpointKind::Webhook && e.spec.enabled && e.spec.wants(h.event))
+        .collect();
+    if !rule.enabled && webhooks.is_empty() {
+        return Ok(());
+    }
+    let settings = setup::settings(c, company).await?;
+    let renderer = Renderer {
+        templates: setup::templates(c, company, h.event).await?,
+    };
+    let mut sms = None;
+    let mut email = None;
+    let mut planned = HashSet::new();
+    let urgent = h.order.emergency != 0;
+    let mut rows: Vec<Planned> = Vec::new();
+    for target in rule.to.iter().filter(|_| rule.enabled) {
+        if target.who == Who::TeamGroup {
+            for robot in team_robots(&endpoints, h.order.team_id) {
+                let channel = robot.spec.kind.channel();
+                if planned.insert(("endpoint", robot.id, channel)) {
+                    let (msg, _) = renderer.render(h, Lang::Zh);
+                    let payload =
+                        serde_json::json!({"markdown": robot.spec.markdown.unwrap_or(true)});
+                    rows.push(Planned::endpoint(robot, channel, Lang::Zh, msg, payload));
+                }
+            }
+            continue;
+        }
+        for p in resolve(c, h, target.who).await? {
+            if h.actor == Some((p.kind, p.row.id)) || (h.internal && p.kind == "resident") {
+                continue;
+            }
+            for via in &target.via {
+                let channel = match via {
+                    Via::InApp => Channel::InApp,
+                    Via::Sms => Channel::Sms,
+                    Via::Email => Channel::Email,
+                    Via::Robot => continue,
+                };
+                if !planned.insert((p.kind, p.row.id, channel)) {
+                    continue;
+                }
+                let (msg, vars) = renderer.render(h, p.lang);
+                let (address, payload) = match channel {
+                    Channel::InApp => match p.row.user_id {
+                        Some(u) => (u.to_string(), serde_json::json!({})),
+                        None => continue,
+                    },
+                    Channel::Sms => {
+                        if sms.is_none() {
+                            sms = Some(setup::sms(c, company).await?);
+                        }
+                        let Some((cfg, _)) = sms.as_ref().and_then(|s| s.as_ref()) else {
+                            continue;
+                        };
+                        let Some(t) = cfg.template(h.event).filter(|_| cfg.enabled) else {
+                            continue;
+                        };
+                        // Providers cap template variables (Aliyun: 35 characters).
+                        let params: Vec<(String, String)> = t
+                            .params
+                            .iter()
+                            .map(|name| {
+                                let v = vars.get(name.as_str()).cloned().unwrap_or_default();
+                                (name.clone(), excerpt(&v, 34))
+                            })
+                            .collect();
+                        (
+                            p.row.phone.clone(),
+                            serde_json::json!({"template_code": t.code, "params": params}),
+                        )
+                    }
+                    Channel::Email => {
+                        if email.is_none() {
+                            email = Some(
+                                setup::email(c, company)
+                                    .await?
+                                    .is_some_and(|(e, _)| e.enabled),
+                            );
+                        }
+                        match (&p.row.email, email) {
+                            (Some(addr), Some(true)) => (addr.clone(), serde_json::json!({})),
+                            _ => continue,
+                        }
+                    }
+                    _ => continue,
+                };
+                rows.push(Planned {
+                    channel,
+                    kind: p.kind,
+                    id: p.row.id,
+                    name: p.row.name.clone(),
+                    address,
+                    lang: p.lang,
+                    msg,
+                    payload,
+                });
+            }
+        }
+    }
+    for w in webhooks {
+        let (msg, _) = renderer.render(h, Lang::Zh);
+        rows.push(Planned::endpoint(
+            w,
+            Channel::Webhook,
+            Lang::Zh,
+            msg,
+            serde_json::Value::Null,
+        ));
+    }
+    for p in rows {
+        let key = format!("{}|{}:{}|{}", h.source, p.kind, p.id, p.channel.code());
+        let payload = if p.channel == Channel::Webhook {
+            webhook_payload(h, &p.msg, &key, now)
+        } else {
+            p.payload
+        };
+        let in_app = p.channel == Channel::InApp;
+        let inserted = store::insert_delivery(
+            c,
+            &NewDelivery {
+                company,
+                order: Some(h.order.id),
+                event: h.event.code(),
+                source: &h.source,
+                idem_key: &key,
+                channel: p.channel.code(),
+                recipient_kind: p.kind,
+                recipient_id: p.id,
+                recipient_name: &p.name,
+                address: &p.address,
+                lang: p.lang.code(),
+                title: &p.msg.title,
+                body: &p.msg.body,
+                payload: &payload.to_string(),
+                urgent,
+                status: if in_app { "delivered" } else { "pending" },
+                attempt_limit: settings.max_attempts as i64,
+                next_attempt_at: settings.not_before(p.channel, urgent, now),
+                now_ms: now,
+            },
+        )
+        .await?;
+        if let (true, Some(outbox)) = (in_app, inserted) {
+            store::insert_inbox(
+                c,
+                &NewInboxItem {
+                    company,
+                    user: UserId(p.address.parse().unwrap_or_default()),
+                    outbox,
+                    order: Some(h.order.id),
+                    event: h.event.code(),
+                    title: &p.msg.title,
+                    body: &p.msg.body,
+                    now_ms: now,
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// One row to write.
+struct Planned {
+    channel: Channel,
+    kind: &'static str,
+    id: i64,
+    name: String,
+    address: String,
+    lang: Lang,
+    msg: Template,
+    payload: serde_json::Value,
+}
+
+impl Planned {
+    fn endpoint(
+        e: &Endpoint,
+        channel: Channel,
+        lang: Lang,
+        msg: Template,
+        payload: serde_json::Value,
+    ) -> Planned {
+        Planned {
+            channel,
+            kind: "endpoint",
+            id: e.id,
+            name: e.spec.name.clone(),
+            address: e.id.to_string(),
+            lang,
+            msg,
+            payload,
+        }
+    }
+}
+
+/// The placeholders' values for an existing order (template previews).
+pub(crate) fn order_vars(o: &OrderRow, event: Event, lang: Lang, actor_name: &str) -> Vars {
+    let h = Happening {
+        company: CompanyId(o.company_id),
+        order: o,
+        event,
+        source: String::new(),
+        actor: None,
+        actor_name: actor_name.to_string(),
+        note: None,
+        stars: o.rating,
+        internal: false,
+        alerted: None,
+        metric: event.is_sla().then(|| "response".to_string()),
+        level: event.is_sla().then_some(0),
+    };
+    vars(&h, lang)
+}

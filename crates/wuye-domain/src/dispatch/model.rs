@@ -1,0 +1,545 @@
+//! A linear classifier over hashed features for any set of string labels:
+//! multinomial logistic regression (softmax) with L2, trained by AdaGrad
+//! over shuffled epochs with a fixed seed, so the same data and options give
+//! bit-identical weights on every run and platform.
+
+use super::features::{self, Feature, FeatureConfig, Idf, SparseVec};
+use crate::error::Error;
+use std::sync::Arc;
+
+/// A bucket the model has no weights for.
+const NO_ROW: u32 = u32::MAX;
+
+/// Training options. The defaults were chosen by cross-validation on
+/// `data/dispatch/train.csv` (see BENCHMARKS.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainOptions {
+    pub features: FeatureConfig,
+    pub epochs: u32,
+    /// AdaGrad's base step.
+    pub learning_rate: f32,
+    /// L2 penalty per example and step (applied to the weights an example touches).
+    pub l2: f32,
+    /// Seed of the shuffling; the training is deterministic for a given seed.
+    pub seed: u64,
+    /// The three-head classifier calls a message an emergency when the
+    /// urgency head gives `emergency` at least this probability.
+    pub emergency_threshold: f32,
+    /// Weight features by inverse document frequency (learnt from the training texts).
+    pub idf: bool,
+    /// AdaGrad steps (else plain SGD with a decaying step and exact L2).
+    pub adagrad: bool,
+    /// Average the weights of the second half of the epochs.
+    pub average: bool,
+    /// Examples with these labels weigh this much more in training (any head
+    /// that has the label).
+    pub label_weights: Vec<(String, f32)>,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        Self {
+            features: FeatureConfig::default(),
+            epochs: 40,
+            learning_rate: 1.0,
+            l2: 3e-6,
+            seed: 20_261_127,
+            emergency_threshold: 0.3,
+            idf: true,
+            adagrad: false,
+            average: false,
+            label_weights: vec![],
+        }
+    }
+}
+
+/// Progress of a training run, for a caller that wants to show it.
+#[derive(Debug, Clone, Copy)]
+pub struct EpochProgress {
+    pub epoch: u32,
+    pub epochs: u32,
+    /// Mean cross-entropy over the epoch's examples (before their updates).
+    pub loss: f32,
+    /// Share of the epoch's examples already right before their update.
+    pub accuracy: f32,
+}
+
+/// A trained model for one set of labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelModel {
+    pub(crate) labels: Vec<String>,
+    pub(crate) features: FeatureConfig,
+    /// Inverse document frequencies, shared by the heads trained together.
+    pub(crate) idf: Option<Arc<Idf>>,
+    pub(crate) bias: Vec<f32>,
+    /// Per bucket: the row of `rows` holding its weights, or `NO_ROW`.
+    pub(crate) index: Vec<u32>,
+    /// `n_rows × n_labels` weights, dequantised.
+    pub(crate) rows: Vec<f32>,
+    /// The bucket of each row (ascending), for serialisation.
+    pub(crate) row_buckets: Vec<u32>,
+    /// The quantisation step of the weights (`w = q × scale`, `q: i16`).
+    pub(crate) scale: f32,
+}
+
+/// A tiny deterministic PRNG (splitmix64): the shuffles must not depend on a
+/// crate's version.
+pub(crate) struct SplitMix(pub u64);
+
+impl SplitMix {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Fisher–Yates.
+    pub(crate) fn shuffle<T>(&mut self, xs: &mut [T]) {
+        for i in (1..xs.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            xs.swap(i, j);
+        }
+    }
+}
+
+pub(crate) fn softmax_in_place(scores: &mut [f32]) {
+    let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for s in scores.iter_mut() {
+        *s = (*s - max).exp();
+        sum += *s;
+    }
+    for s in scores.iter_mut() {
+        *s /= sum;
+    }
+}
+
+impl LabelModel {
+    /// The labels, in the order of the model's outputs (sorted).
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    pub fn feature_config(&self) -> &FeatureConfig {
+        &self.features
+    }
+
+    /// The index of a label, if the model knows it.
+    pub fn label_index(&self, label: &str) -> Option<usize> {
+        self.labels.iter().position(|l| l == label)
+    }
+
+    /// Number of buckets with weights (the model's size).
+    pub fn n_weights_rows(&self) -> usize {
+        self.row_buckets.len()
+    }
+
+    /// Raw scores (logits) of a feature vector.
+    pub fn scores(&self, x: &SparseVec) -> Vec<f32> {
+        let k = self.labels.len();
+        let mut s = self.bias.clone();
+        for &(b, v) in &x.0 {
+            let r = self.index[b as usize];
+            if r == NO_ROW {
+                continue;
+            }
+            let row = &self.rows[r as usize * k..(r as usize + 1) * k];
+            for (si, w) in s.iter_mut().zip(row) {
+                *si += v * w;
+            }
+        }
+        s
+    }
+
+    /// Class probabilities of a feature vector, in label order.
+    pub fn probabilities(&self, x: &SparseVec) -> Vec<f32> {
+        let mut s = self.scores(x);
+        softmax_in_place(&mut s);
+        s
+    }
+
+    /// The probabilities of a text, in label order.
+    pub fn predict_text(&self, text: &str) -> Vec<f32> {
+        self.probabilities(&self.vector(text))
+    }
+
+    /// The feature vector of a text, as this model weighs it.
+    pub fn vector(&self, text: &str) -> SparseVec {
+        features::extract(text, &self.features, self.idf.as_deref())
+    }
+
+    pub fn idf(&self) -> Option<&Arc<Idf>> {
+        self.idf.as_ref()
+    }
+
+    /// The words that pushed `label` up most, strongest first. Each feature
+    /// contributes `x_f × (w_label − mean_w)`; a jieba word of two or more
+    /// characters (or a latin word) is credited with its own contribution
+    /// plus those of every n-gram inside it, so the answer reads as words
+    /// (`水管`, `漏水`) rather than characters. Without such words, the
+    /// strongest n-grams are shown. Numbers alone are never shown.
+    pub fn reasons(
+        &self,
+        feats: &[Feature<'_>],
+        x: &SparseVec,
+        label: usize,
+        max: usize,
+    ) -> Vec<String> {
+        let n = self.labels.len();
+        // Each (shown text, bucket) once, with its contribution.
+        let mut pairs: Vec<(&str, u32)> = feats
+            .iter()
+            .map(|f| {
+                (
+                    f.text.trim_matches(|c: char| !features::is_content(c)),
+                    f.bucket,
+                )
+            })
+            .filter(|(t, _)| {
+                t.chars()
+                    .any(|c| features::is_cjk(c) || c.is_ascii_alphabetic())
+            })
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut contrib: Vec<(&str, f32)> = Vec::new();
+        for (text, b) in pairs {
+            let r = self.index[b as usize];
+            if r == NO_ROW {
+                continue;
+            }
+            let Ok(at) = x.0.binary_search_by_key(&b, |&(xb, _)| xb) else {
+                continue;
+            };
+            let row = &self.rows[r as usize * n..(r as usize + 1) * n];
+            let mean = row.iter().sum::<f32>() / n as f32;
+            let c = x.0[at].1 * (row[label] - mean);
+            match contrib.last_mut() {
+                Some((t, sum)) if *t == text => *sum += c,
+                _ => contrib.push((text, c)),
+            }
+        }
+        let mut words: Vec<&str> = feats
+            .iter()
+            .filter(|f| f.ns == features::Namespace::Word)
+            .map(|f| f.text.trim_matches(|c: char| !features::is_content(c)))
+            .filter(|w| {
+                w.chars().count() >= 2
+                    && w.chars()
+                        .any(|c| features::is_cjk(c) || c.is_ascii_alphabetic())
+            })
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        let mut scored: Vec<(f32, &str)> = words
+            .iter()
+            .map(|w| {
+                let total = contrib
+                    .iter()
+                    .filter(|(t, _)| w.contains(t))
+                    .map(|(_, c)| c)
+                    .sum::<f32>();
+                (total, *w)
+            })
+            .filter(|&(c, _)| c > 0.0)
+            .collect();
+        if scored.is_empty() {
+            scored = contrib
+                .iter()
+                .filter(|&&(_, c)| c > 0.0)
+                .map(|&(t, c)| (c, t))
+                .collect();
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        let mut out: Vec<String> = Vec::new();
+        for (_, t) in scored {
+            if out.len() >= max {
+                break;
+            }
+            if !out.iter().any(|o| o.contains(t) || t.contains(o.as_str())) {
+                out.push(t.to_string());
+            }
+        }
+        out
+    }
+
+    /// Trains on finished feature vectors with label indices into `labels`
+    /// (the model has no idf; see [`LabelModel::train`]).
+    pub fn train_vectors(
+        examples: &[(SparseVec, usize)],
+        labels: Vec<String>,
+        opts: &TrainOptions,
+        mut progress: impl FnMut(EpochProgress),
+    ) -> Result<LabelModel, Error> {
+        let k = labels.len();
+        if k < 2 {
+            return Err(Error::invalid(
+                "train_one_label",
+                "训练数据至少需要两个不同的标签",
+                "Training needs at least two different labels",
+            ));
+        }
+        if examples.is_empty() {
+            return Err(Error::invalid(
+                "train_no_examples",
+                "没有训练样本",
+                "There are no training examples",
+            ));
+        }
+        let cfg = opts.features;
+        if !(10..=24).contains(&cfg.bits) || cfg.max_ngram > 4 {
+            return Err(Error::invalid(
+                "train_bad_features",
+                "特征空间须为 2^10 到 2^24，字符 n 元组最长 4",
+                "The feature space must be 2^10..2^24 buckets and n-grams at most 4 long",
+            ));
+        }
+        let weights: Vec<f32> = labels
+            .iter()
+            .map(|l| {
+                opts.label_weights
+                    .iter()
+                    .find(|(name, _)| name == l)
+                    .map_or(1.0, |&(_, w)| w)
+            })
+            .collect();
+        let n_buckets = 1usize << cfg.bits;
+        let mut w = vec![0.0f32; n_buckets * k];
+        let mut g = if opts.adagrad {
+            vec![0.0f32; n_buckets * k]
+        } else {
+            vec![]
+        };
+        let mut bias = vec![0.0f32; k];
+        let mut gb = vec![0.0f32; k];
+        let mut order: Vec<usize> = (0..examples.len()).collect();
+        let mut rng = SplitMix(opts.seed);
+        let (lr, l2, eps) = (opts.learning_rate, opts.l2, 1e-8f32);
+        let mut p = vec![0.0f32; k];
+        // Plain SGD keeps w_true = scale × w so that L2 shrinks every weight
+        // at every step in O(1).
+        let mut scale = 1.0f64;
+        let mut t = 0u64;
+        let mut avg = if opts.average {
+            vec![0.0f32; n_buckets * k]
+        } else {
+            vec![]
+        };
+        let mut avg_b = vec![0.0f32; k];
+        let mut avg_n = 0.0f32;
+        for epoch in 1..=opts.epochs {
+            rng.shuffle(&mut order);
+            let (mut loss, mut right) = (0.0f64, 0usize);
+            for &i in &order {
+                let (x, y) = &examples[i];
+                p.copy_from_slice(&bias);
+                let sc = scale as f32;
+                for &(b, v) in &x.0 {
+                    let row = &w[b as usize * k..(b as usize + 1) * k];
+                    for (pi, wi) in p.iter_mut().zip(row) {
+                        *pi += sc * v * wi;
+                    }
+                }
+                let best = argmax(&p);
+                if best == *y {
+                    right += 1;
+                }
+                softmax_in_place(&mut p);
+                loss -= f64::from(p[*y].max(1e-12).ln());
+                p[*y] -= 1.0; // now the gradient of the loss w.r.t. the scores
+                if weights[*y] != 1.0 {
+                    p.iter_mut().for_each(|g| *g *= weights[*y]);
+                }
+                if opts.adagrad {
+                    for (j, &gj) in p.iter().enumerate() {
+                        gb[j] += gj * gj;
+                        bias[j] -= lr * gj / (gb[j].sqrt() + eps);
+                    }
+                    for &(b, v) in &x.0 {
+                        let base = b as usize * k;
+                        for (j, &gj) in p.iter().enumerate() {
+                            let wi = &mut w[base + j];
+                            let grad = gj * v + l2 * *wi;
+                            let gi = &mut g[base + j];
+                            *gi += grad * grad;
+                            *wi -= lr * grad / (gi.sqrt() + eps);
+                        }
+                    }
+                } else {
+                    let eta = lr / (1.0 + lr * l2 * t as f32);
+                    t += 1;
+                    scale *= f64::from(1.0 - eta * l2);
+                    for (j, &gj) in p.iter().enumerate() {
+                        bias[j] -= eta * gj;
+                    }
+                    let step = eta / scale as f32;
+                    for &(b, v) in &x.0 {
+                        let base = b as usize * k;
+                        for (j, &gj) in p.iter().enumerate() {
+                            w[base + j] -= step * gj * v;
+                        }
+                    }
+                    if scale < 1e-4 {
+                        let sc = scale as f32;
+                        w.iter_mut().for_each(|x| *x *= sc);
+                        scale = 1.0;
+                    }
+                }
+            }
+            if opts.average && epoch > opts.epochs / 2 {
+                let sc = scale as f32;
+                avg_n += 1.0;
+                let f = 1.0 / avg_n;
+                for (a, x) in avg.iter_mut().zip(&w) {
+                    *a += (sc * x - *a) * f;
+                }
+                for (a, x) in avg_b.iter_mut().zip(&bias) {
+                    *a += (x - *a) * f;
+                }
+            }
+            progress(EpochProgress {
+                epoch,
+                epochs: opts.epochs,
+                loss: (loss / examples.len() as f64) as f32,
+                accuracy: right as f32 / examples.len() as f32,
+            });
+        }
+        if scale != 1.0 {
+            let sc = scale as f32;
+            w.iter_mut().for_each(|x| *x *= sc);
+        }
+        if opts.average && avg_n > 0.0 {
+            w = avg;
+            bias = avg_b;
+        }
+        Ok(Self::from_dense(labels, cfg, bias, &w))
+    }
+
+    /// Trains on texts and their labels; the label set is the sorted set of
+    /// distinct labels given.
+    pub fn train<S: AsRef<str>>(
+        texts: &[S],
+        labels: &[S],
+        opts: &TrainOptions,
+        progress: impl FnMut(EpochProgress),
+    ) -> Result<LabelModel, Error> {
+        let raw: Vec<SparseVec> = texts
+            .iter()
+            .map(|t| features::extract_raw(t.as_ref(), &opts.features))
+            .collect();
+        let (idf, xs) = Self::prepare(raw, opts);
+        Self::train_prepared(&xs, labels, idf, opts, progress)
+    }
+
+    /// Fits idf (if the options want it) and finishes the vectors.
+    pub(crate) fn prepare(
+        raw: Vec<SparseVec>,
+        opts: &TrainOptions,
+    ) -> (Option<Arc<Idf>>, Vec<SparseVec>) {
+        let idf = opts
+            .idf
+            .then(|| Arc::new(Idf::fit(&raw, opts.features.bits)));
+        let xs = raw
+            .into_iter()
+            .map(|x| features::finish(x, idf.as_deref()))
+            .collect();
+        (idf, xs)
+    }
+
+    pub(crate) fn train_prepared<S: AsRef<str>>(
+        xs: &[SparseVec],
+        labels: &[S],
+        idf: Option<Arc<Idf>>,
+        opts: &TrainOptions,
+        progress: impl FnMut(EpochProgress),
+    ) -> Result<LabelModel, Error> {
+        let set: std::collections::BTreeSet<&str> = labels.iter().map(|l| l.as_ref()).collect();
+        let names: Vec<String> = set.iter().map(|s| s.to_string()).collect();
+        let examples: Vec<(SparseVec, usize)> = xs
+            .iter()
+            .zip(labels)
+            .map(|(x, l)| {
+                let y = names.iter().position(|n| n == l.as_ref()).unwrap_or(0);
+                (x.clone(), y)
+            })
+            .collect();
+        let mut m = Self::train_vectors(&examples, names, opts, progress)?;
+        m.idf = idf;
+        Ok(m)
+    }
+
+    /// Quantises dense weights to i16 steps and keeps the non-zero rows.
+    fn from_dense(labels: Vec<String>, cfg: FeatureConfig, bias: Vec<f32>, w: &[f32]) -> Self {
+        let k = labels.len();
+        let max = w.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        let scale = if max > 0.0 { max / 32767.0 } else { 1.0 };
+        let mut q_rows: Vec<(u32, Vec<i16>)> = Vec::new();
+        for (b, row) in w.chunks_exact(k).enumerate() {
+            let q: Vec<i16> = row
+                .iter()
+                .map(|x| (x / scale).round().clamp(-32767.0, 32767.0) as i16)
+                .collect();
+            if q.iter().any(|&v| v != 0) {
+                q_rows.push((b as u32, q));
+            }
+        }
+        Self::from_quantised(labels, cfg, None, bias, scale, q_rows)
+    }
+
+    /// Builds the model from quantised rows (ascending buckets).
+    pub(crate) fn from_quantised(
+        labels: Vec<String>,
+        cfg: FeatureConfig,
+        idf: Option<Arc<Idf>>,
+        bias: Vec<f32>,
+        scale: f32,
+        q_rows: Vec<(u32, Vec<i16>)>,
+    ) -> Self {
+        let mut index = vec![NO_ROW; 1usize << cfg.bits];
+        let mut rows = Vec::with_capacity(q_rows.len() * labels.len());
+        let mut row_buckets = Vec::with_capacity(q_rows.len());
+        for (r, (b, q)) in q_rows.into_iter().enumerate() {
+            index[b as usize] = r as u32;
+            row_buckets.push(b);
+            rows.extend(q.iter().map(|&v| f32::from(v) * scale));
+        }
+        Self {
+            labels,
+            features: cfg,
+            idf,
+            bias,
+            index,
+            rows,
+            row_buckets,
+            scale,
+        }
+    }
+
+    /// The quantised weights of row `r`.
+    pub(crate) fn quantised_row(&self, r: usize) -> impl Iterator<Item = i16> + '_ {
+        let k = self.labels.len();
+        self.rows[r * k..(r + 1) * k]
+            .iter()
+            .map(move |&x| (x / self.scale).round() as i16)
+    }
+}
+
+pub(crate) fn argmax(xs: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &x) in xs.iter().enumerate() {
+        if x > xs[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The indices of the `n` largest values, largest first (ties: lower index).
+pub(crate) fn top_n(xs: &[f32], n: usize) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..xs.len()).collect();
+    idx.sort_by(|&a, &b| xs[b].total_cmp(&xs[a]).then(a.cmp(&b)));
+    idx.truncate(n);
+    idx
+}

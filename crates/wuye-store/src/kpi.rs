@@ -1,0 +1,320 @@
+//! KPI storage: per-order contributions, the rollups, alert rules and alerts.
+
+use crate::sql::Sql;
+use crate::{Conn, Result};
+use sqlx::FromRow;
+use wuye_domain::ids::*;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ContribRow {
+    pub metric: String,
+    pub day: i64,
+    pub community_id: i64,
+    pub team_id: i64,
+    pub assignee_id: i64,
+    pub num: i64,
+    pub den: i64,
+}
+
+pub async fn contributions(c: &mut Conn, order: i64) -> Result<Vec<ContribRow>> {
+    Ok(sqlx::query_as(
+        "SELECT metric, day, community_id, team_id, assignee_id, num, den FROM kpi_order_contrib WHERE order_id = $1",
+    )
+    .bind(order)
+    .fetch_all(c)
+    .await?)
+}
+
+pub async fn replace_contributions(c: &mut Conn, order: i64, rows: &[ContribRow]) -> Result<()> {
+    sqlx::query("DELETE FROM kpi_order_contrib WHERE order_id = $1")
+        .bind(order)
+        .execute(&mut *c)
+        .await?;
+    for r in rows {
+        sqlx::query(
+            "INSERT INTO kpi_order_contrib (order_id, metric, day, community_id, team_id, assignee_id, num, den) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(order)
+        .bind(r.metric.clone())
+        .bind(r.day)
+        .bind(r.community_id)
+        .bind(r.team_id)
+        .bind(r.assignee_id)
+        .bind(r.num)
+        .bind(r.den)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Adds (possibly negative) amounts to a rollup cell.
+pub async fn add_to_rollup(c: &mut Conn, company: CompanyId, r: &ContribRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO kpi_rollups (company_id, community_id, team_id, assignee_id, metric, day, num, den) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (company_id, community_id, team_id, assignee_id, metric, day) \
+         DO UPDATE SET num = kpi_rollups.num + excluded.num, den = kpi_rollups.den + excluded.den",
+    )
+    .bind(company.0)
+    .bind(r.community_id)
+    .bind(r.team_id)
+    .bind(r.assignee_id)
+    .bind(r.metric.clone())
+    .bind(r.day)
+    .bind(r.num)
+    .bind(r.den)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+/// Which rollup cells a query covers.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub communities: Option<Vec<CommunityId>>,
+    pub team: Option<TeamId>,
+    pub assignee: Option<StaffId>,
+}
+
+fn scoped(s: &mut Sql, company: CompanyId, scope: &Scope, from_day: i64, to_day: i64) {
+    s.bind(company.0)
+        .push(" AND day >= ")
+        .bind(from_day)
+        .push(" AND day <= ")
+        .bind(to_day);
+    if let Some(cs) = &scope.communities {
+        s.push(" AND community_id IN ")
+            .bind_list(cs.iter().map(|c| c.0));
+    }
+    if let Some(t) = scope.team {
+        s.push(" AND team_id = ").bind(t.0);
+    }
+    if let Some(a) = scope.assignee {
+        s.push(" AND assignee_id = ").bind(a.0);
+    }
+}
+
+/// Sums per metric over a range of days.
+pub async fn totals(
+    c: &mut Conn,
+    company: CompanyId,
+    scope: &Scope,
+    from_day: i64,
+    to_day: i64,
+) -> Result<Vec<(String, i64, i64)>> {
+    let mut s = Sql::new(
+        "SELECT metric, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT) FROM kpi_rollups WHERE company_id = ",
+    );
+    scoped(&mut s, company, scope, from_day, to_day);
+    s.push(" GROUP BY metric");
+    Ok(s.fetch_all(c).await?)
+}
+
+/// Sums per metric and day, for metrics starting with `prefix`.
+pub async fn series(
+    c: &mut Conn,
+    company: CompanyId,
+    scope: &Scope,
+    from_day: i64,
+    to_day: i64,
+    prefix: &str,
+) -> Result<Vec<(String, i64, i64, i64)>> {
+    let mut s = Sql::new(
+        "SELECT metric, day, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT) FROM kpi_rollups WHERE company_id = ",
+    );
+    scoped(&mut s, company, scope, from_day, to_day);
+    s.push(" AND metric LIKE ")
+        .bind(format!("{}%", crate::dialect::like_escape(prefix)))
+        .push(" ESCAPE '\\'");
+    s.push(" GROUP BY metric, day ORDER BY day, metric");
+    Ok(s.fetch_all(c).await?)
+}
+
+/// Sums per team (or person) and metric, for metrics in `metrics`.
+pub async fn by_holder(
+    c: &mut Conn,
+    company: CompanyId,
+    scope: &Scope,
+    from_day: i64,
+    to_day: i64,
+    person: bool,
+    metrics: &[&str],
+) -> Result<Vec<(i64, String, i64, i64)>> {
+    let col = if person { "assignee_id" } else { "team_id" };
+    let mut s = Sql::new(&format!(
+        "SELECT {col}, metric, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT) FROM kpi_rollups WHERE company_id = "
+    ));
+    scoped(&mut s, company, scope, from_day, to_day);
+    s.push(" AND metric IN ")
+        .bind_list(metrics.iter().map(|m| m.to_string()));
+    s.push(&format!(" GROUP BY {col}, metric ORDER BY {col}"));
+    Ok(s.fetch_all(c).await?)
+}
+
+// ---- alert rules -----------------------------------------------------------
+
+#[derive(Debug, Clone, FromRow)]
+pub struct RuleRow {
+    pub id: i64,
+    pub company_id: i64,
+    pub kpi: String,
+    pub community_id: Option<i64>,
+    pub op: String,
+    pub threshold: String,
+    pub period: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_rule(
+    c: &mut Conn,
+    company: CompanyId,
+    kpi: &str,
+    community: Option<CommunityId>,
+    op: &str,
+    threshold: &str,
+    period: &str,
+    now_ms: i64,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO kpi_alert_rules (company_id, kpi, community_id, op, threshold, period, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(company.0)
+    .bind(kpi.to_string())
+    .bind(community.map(|c| c.0))
+    .bind(op.to_string())
+    .bind(threshold.to_string())
+    .bind(period.to_string())
+    .bind(now_ms)
+    .fetch_one(c)
+    .await?)
+}
+
+pub async fn rules(c: &mut Conn, company: Option<CompanyId>) -> Result<Vec<RuleRow>> {
+    let mut s = Sql::new(
+        "SELECT id, company_id, kpi, community_id, op, threshold, period FROM kpi_alert_rules",
+    );
+    if let Some(co) = company {
+        s.push(" WHERE company_id = ").bind(co.0);
+    }
+    s.push(" ORDER BY id");
+    Ok(s.fetch_all(c).await?)
+}
+
+pub async fn delete_rule(c: &mut Conn, company: CompanyId, id: i64) -> Result<bool> {
+    sqlx::query("DELETE FROM kpi_alerts WHERE rule_id = $1 AND company_id = $2")
+        .bind(id)
+        .bind(company.0)
+        .execute(&mut *c)
+        .await?;
+    Ok(
+        sqlx::query("DELETE FROM kpi_alert_rules WHERE id = $1 AND company_id = $2")
+            .bind(id)
+            .bind(company.0)
+            .execute(c)
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}
+
+/// The open alert of a rule, if any: (id, value).
+pub async fn open_alert(c: &mut Conn, rule: i64) -> Result<Option<(i64, String)>> {
+    Ok(
+        sqlx::query_as(
+            "SELECT id, value FROM kpi_alerts WHERE rule_id = $1 AND cleared_at IS NULL",
+        )
+        .bind(rule)
+        .fetch_optional(c)
+        .await?,
+    )
+}
+
+pub async fn raise_alert(
+    c: &mut Conn,
+    company: CompanyId,
+    rule: i64,
+    value: &str,
+    now_ms: i64,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar("INSERT INTO kpi_alerts (company_id, rule_id, value, raised_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(company.0)
+        .bind(rule)
+        .bind(value.to_string())
+        .bind(now_ms)
+        .fetch_one(c)
+        .await?)
+}
+
+pub async fn update_alert_value(c: &mut Conn, id: i64, value: &str) -> Result<()> {
+    sqlx::query("UPDATE kpi_alerts SET value = $1 WHERE id = $2")
+        .bind(value.to_string())
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+pub async fn clear_alert(c: &mut Conn, id: i64, now_ms: i64) -> Result<()> {
+    sqlx::query("UPDATE kpi_alerts SET cleared_at = $1 WHERE id = $2")
+        .bind(now_ms)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AlertRow {
+    pub id: i64,
+    pub rule_id: i64,
+    pub kpi: String,
+    pub community_id: Option<i64>,
+    pub op: String,
+    pub threshold: String,
+    pub period: String,
+    pub value: String,
+    pub raised_at: i64,
+    pub cleared_at: Option<i64>,
+}
+
+pub async fn alerts(c: &mut Conn, company: CompanyId, open_only: bool) -> Result<Vec<AlertRow>> {
+    let mut s = Sql::new(
+        "SELECT a.id, a.rule_id, r.kpi, r.community_id, r.op, r.threshold, r.period, a.value, a.raised_at, a.cleared_at \
+         FROM kpi_alerts a JOIN kpi_alert_rules r ON r.id = a.rule_id WHERE a.company_id = ",
+    );
+    s.bind(company.0);
+    if open_only {
+        s.push(" AND a.cleared_at IS NULL");
+    }
+    s.push(" ORDER BY a.id DESC LIMIT 200");
+    Ok(s.fetch_all(c).await?)
+}
+
+/// Whether an SLA escalation level fired for an order.
+pub async fn escalated(c: &mut Conn, order: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sla_triggers WHERE order_id = $1 AND level >= 0 AND fired_at IS NOT NULL")
+        .bind(order)
+        .fetch_one(c)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Orders of a company, by id pages (to rebuild the rollups).
+pub async fn order_ids(
+    c: &mut Conn,
+    company: CompanyId,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM work_orders WHERE company_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(company.0)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(c)
+    .await?)
+}

@@ -1,0 +1,289 @@
+//! Every word the web pages show, in Chinese and English. Templates read
+//! fields of `Texts` (checked at compile time); codes from the API (states,
+//! kinds, categories) are labelled with the functions below.
+
+use wuye_domain::Lang;
+use wuye_domain::category::Category;
+use wuye_domain::work_order::{Kind, Priority, State};
+
+macro_rules! texts {
+    ($($key:ident: $zh:expr, $en:expr;)*) => {
+        pub struct Texts { $(pub $key: &'static str,)* }
+        pub static ZH: Texts = Texts { $($key: $zh,)* };
+        pub static EN: Texts = Texts { $($key: $en,)* };
+    };
+}
+
+texts! {
+    app_name: "物业服务台", "Property service desk";
+    lang_switch: "English", "中文";
+    large_on: "大字版", "Large text";
+    large_off: "标准字体", "Standard text";
+    sign_in: "登录", "Sign in";
+    sign_out: "退出", "Sign out";
+    login_label: "手机号或用户名", "Phone or username";
+    password_label: "密码", "Password";
+    login_hint: "业主请用登记的手机号登录", "Residents sign in with their registered phone number";
+    demo_banner: "演示模式：这是演示数据", "Demo mode: this is demo data";
+    nav_home: "首页", "Home";
+    nav_my_orders: "我的报修", "My requests";
+    nav_report: "我要报修", "Report a problem";
+    nav_queues: "工单", "Orders";
+    nav_new_order: "来电建单", "New order";
+    nav_dispatch: "待派单", "To dispatch";
+    nav_tasks: "我的任务", "My tasks";
+    nav_pool: "抢单池", "Grab pool";
+    nav_disputes: "争议", "Disputes";
+    nav_alerts: "提醒", "Alerts";
+    nav_admin: "管理", "Admin";
+    nav_docs: "接口文档", "API docs";
+    my_homes: "我的房屋", "My homes";
+    report_title: "报修 / 投诉 / 咨询", "Report, complain or ask";
+    kind_label: "类型", "Type";
+    text_label: "描述问题", "Describe the problem";
+    text_placeholder: "例如：厨房水管漏水，地上都是水", "e.g. The kitchen pipe is leaking";
+    where_label: "位置", "Where";
+    public_place: "公共区域", "Public area";
+    place_text_label: "具体位置（选填）", "Exact spot (optional)";
+    photos_label: "照片（最多 9 张）", "Photos (up to 9)";
+    submit_report: "提交", "Submit";
+    suggestion: "系统判断", "Suggested";
+    no_orders: "还没有报修记录。遇到问题？点“我要报修”。", "No requests yet. Something wrong? Tap “Report a problem”.";
+    no_orders_staff: "这里暂时没有工单。", "No orders here right now.";
+    order_number: "工单号", "Order no.";
+    created: "提交时间", "Created";
+    status: "状态", "Status";
+    timeline: "处理进度", "Progress";
+    accept_work: "验收通过", "Accept the work";
+    reject_work: "还没修好", "Not fixed yet";
+    reason_label: "原因", "Reason";
+    rate_title: "给这次服务打分", "Rate this job";
+    rate_submit: "提交评价", "Send rating";
+    comment_label: "留言", "Message";
+    comment_submit: "发送", "Send";
+    internal_note: "内部备注（业主看不到）", "Internal note (residents cannot see it)";
+    stars: "星", "stars";
+    your_rating: "您的评价", "Your rating";
+    contact: "联系人", "Contact";
+    team: "班组", "Team";
+    assignee: "处理人", "Handler";
+    owner: "首问责任人", "Owner";
+    deadline: "时限", "Deadline";
+    overdue: "已超时", "Overdue";
+    due_in: "剩余", "Left";
+    paused: "已暂停", "Paused";
+    queue_new: "新工单", "New";
+    queue_mine: "我的", "Mine";
+    queue_team: "本班组", "My team";
+    queue_due: "即将到期", "Due soon";
+    queue_overdue: "已超时", "Overdue";
+    queue_all: "全部", "All";
+    queue_visits: "待回访", "Return visits";
+    search_placeholder: "搜索：工单号、地址、内容（如 电梯）", "Search: number, place, text";
+    search: "搜索", "Search";
+    caller_lookup: "查找来电业主（手机号或房号）", "Find the caller (phone or home)";
+    caller_hint: "输入手机号后四位或房号，如 1202", "Type the last digits of the phone, or a home like 1202";
+    duplicates_title: "可能重复的工单", "Possible duplicates";
+    duplicates_hint: "同一位置 24 小时内有相似的工单，请确认是否重复", "Similar open orders at the same place in the last 24 h";
+    create_order: "保存并受理", "Save";
+    dispatch_to: "派单给", "Dispatch to";
+    person_optional: "指定人员（选填）", "Person (optional)";
+    do_dispatch: "派单", "Dispatch";
+    do_transfer: "转单", "Transfer";
+    do_hold: "挂起", "Hold";
+    do_resume: "恢复", "Resume";
+    do_cancel: "取消工单", "Cancel order";
+    do_dispute: "提出争议", "Dispute";
+    do_rule: "裁定", "Rule";
+    do_accept: "接单", "Accept";
+    do_start: "开始处理", "Start";
+    do_finish: "完工", "Finish";
+    do_grab: "抢单", "Grab";
+    do_answer: "答复", "Answer";
+    do_visit: "回访", "Return visit";
+    do_merge: "合并到", "Merge into";
+    do_confirm_for: "代业主验收", "Accept for the resident";
+    note_label: "说明", "Note";
+    outcome_label: "回访结果", "Outcome";
+    satisfied: "满意", "Satisfied";
+    unsatisfied: "不满意", "Unsatisfied";
+    unreachable: "联系不上", "Unreachable";
+    classifier_title: "智能分类建议", "Classifier suggestions";
+    confidence: "置信度", "Confidence";
+    because: "依据", "Because of";
+    handlers_title: "处理记录", "Handlers";
+    minutes: "分钟", "min";
+    sla_title: "时限", "SLA";
+    response: "响应", "Response";
+    resolution: "完成", "Resolution";
+    met: "达标", "Met";
+    breached: "超时", "Breached";
+    running: "计时中", "Running";
+    save: "保存", "Save";
+    back: "返回", "Back";
+    mark_read: "已读", "Mark read";
+    no_alerts: "没有新的提醒。", "No new alerts.";
+    admin_title: "基础数据", "Setup";
+    communities: "小区", "Communities";
+    buildings: "楼栋", "Buildings";
+    homes: "房屋", "Homes";
+    residents: "住户", "Residents";
+    staff: "员工", "Staff";
+    teams: "班组", "Teams";
+    sla_policies: "时限策略", "SLA policies";
+    category_map: "类别与班组", "Category → team";
+    import_title: "批量导入（CSV，UTF-8 或 GBK）", "Import (CSV, UTF-8 or GBK)";
+    import_homes: "导入房屋", "Import homes";
+    import_residents: "导入住户", "Import residents";
+    import_ok: "导入成功", "Imported";
+    import_failed: "有错误，未导入任何数据", "Errors found; nothing was imported";
+    line: "行", "Line";
+    column: "列", "Column";
+    problem: "问题", "Problem";
+    name: "名称", "Name";
+    phone: "电话", "Phone";
+    roles: "角色", "Roles";
+    members: "成员", "Members";
+    mode: "派单方式", "Dispatch mode";
+    vendor: "外包", "Vendor";
+    rank: "顺序", "Rank";
+    targets: "响应 / 完成（分钟）", "Response / resolution (min)";
+    error_title: "出错了", "Something went wrong";
+    not_found_page: "页面不存在，或您无权查看。", "This page does not exist, or you may not see it.";
+    page_next: "下一页", "Next page";
+    live_hint: "进度会自动刷新", "Updates appear automatically";
+    home_label: "房屋", "Home";
+    required: "必填", "required";
+    nav_dashboard: "数据看板", "Dashboard";
+    period: "周期", "Period";
+    period_day: "今日", "Today";
+    period_week: "本周", "This week";
+    period_month: "本月", "This month";
+    kpi_alerts: "指标预警", "KPI alerts";
+    target: "目标", "Target";
+    per_staff: "人均处理工单", "Orders per handler";
+    chart_orders: "每日工单（按类型）", "Orders per day, by kind";
+    chart_complaints: "投诉类型（按月）", "Complaint types by month";
+    chart_sla: "时限达标率（%）", "SLA compliance (%)";
+    chart_24h: "维修24小时完结率（%）", "Repairs done within 24 h (%)";
+    chart_satisfaction: "满意度", "Satisfaction";
+    chart_busy: "繁忙时段（星期 × 小时）", "Busiest hours (weekday × hour)";
+    kpi_created: "新建", "Created";
+    kpi_resolved: "完成", "Resolved";
+    kpi_one_time: "一次修复率", "One-time fix";
+    emergency: "应急", "Emergency";
+    emergency_event: "应急事件（停水停电、电梯困人等）", "Emergency (outage, people trapped…)";
+    on_duty: "在岗", "Active";
+    deactivated: "已停用", "Deactivated";
+    username_optional: "用户名（选填，用于登录）", "Username (optional, for signing in)";
+    address: "地址", "Address";
+    recompute: "重新计算所有未完结工单的时限", "Recompute the clocks of open orders";
+    floor: "楼层", "Floor";
+    area: "面积（㎡）", "Area (m²)";
+    relation: "关系", "Relation";
+    team_lead: "班组长", "team lead";
+    mode_auto: "自动派单", "Automatic";
+    mode_grab: "抢单", "Grab pool";
+    mode_manual: "人工派单", "Manual";
+    priority: "优先级", "Priority";
+    grade: "投诉等级", "Complaint grade";
+    category: "类别", "Category";
+    repeat_of: "返修（重复报修）", "Repeat of";
+    prio_urgent: "紧急", "Urgent";
+    prio_regular: "常规", "Regular";
+    prio_consult: "咨询", "Consultation";
+    rel_owner: "业主", "Owner";
+    rel_tenant: "租户", "Tenant";
+    rel_family: "家属", "Family";
+    resident_search: "姓名 / 手机号 / 房号", "Name / phone / home";
+}
+
+impl Texts {
+    pub fn of(lang: Lang) -> &'static Texts {
+        match lang {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
+}
+
+pub fn state_label(lang: Lang, code: &str) -> String {
+    match State::parse(code) {
+        Ok(s) => match lang {
+            Lang::Zh => s.label_zh().to_string(),
+            Lang::En => s.label_en().to_string(),
+        },
+        Err(_) => code.to_string(),
+    }
+}
+
+pub fn kind_label(lang: Lang, code: &str) -> String {
+    match Kind::parse(code) {
+        Ok(k) => match lang {
+            Lang::Zh => k.label_zh().to_string(),
+            Lang::En => k.label_en().to_string(),
+        },
+        Err(_) => code.to_string(),
+    }
+}
+
+pub fn priority_label(lang: Lang, code: &str) -> String {
+    match Priority::parse(code) {
+        Ok(p) => match lang {
+            Lang::Zh => p.label_zh().to_string(),
+            Lang::En => p.label_en().to_string(),
+        },
+        Err(_) => code.to_string(),
+    }
+}
+
+pub fn category_label(lang: Lang, code: &str) -> String {
+    match Category::parse(code) {
+        Ok(c) => match lang {
+            Lang::Zh => c.label_zh().to_string(),
+            Lang::En => c.label_en().to_string(),
+        },
+        Err(_) => code.to_string(),
+    }
+}
+
+pub fn action_label(lang: Lang, code: &str) -> String {
+    use wuye_domain::work_order::Action;
+    let all = [
+        Action::Create,
+        Action::Dispatch,
+        Action::Grab,
+        Action::Accept,
+        Action::Start,
+        Action::Hold,
+        Action::Resume,
+        Action::Finish,
+        Action::Confirm,
+        Action::Reject,
+        Action::AutoAccept,
+        Action::ReturnVisit,
+        Action::Cancel,
+        Action::Transfer,
+        Action::Dispute,
+        Action::Rule,
+        Action::Answer,
+        Action::Merge,
+    ];
+    if let Some(a) = all.iter().find(|a| a.code() == code) {
+        return match lang {
+            Lang::Zh => a.label_zh().to_string(),
+            Lang::En => a.label_en().to_string(),
+        };
+    }
+    let (zh, en) = match code {
+        "comment" => ("留言", "comment"),
+        "note" => ("内部备注", "internal note"),
+        "rate" => ("评价", "rating"),
+        "merged_in" => ("合并了重复工单", "duplicate merged in"),
+        other => (other, other),
+    };
+    match lang {
+        Lang::Zh => zh.to_string(),
+        Lang::En => en.to_string(),
+    }
+}

@@ -1,0 +1,191 @@
+//! The web pages: server-rendered (askama), enhanced with htmx, in Chinese
+//! first. The resident portal (`/r`) is for phones, the workbench (`/desk`)
+//! for desktops, the technician view (`/t`) for phones, setup (`/admin`).
+//! Pages call the same use cases as the JSON API.
+
+pub mod admin;
+pub mod auth;
+pub mod dashboard;
+pub mod desk;
+pub mod fmt;
+pub mod i18n;
+pub mod resident;
+pub mod session;
+pub mod tech;
+
+use askama::Template;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use i18n::Texts;
+use session::Viewer;
+use wuye_app::{App, AppError};
+use wuye_domain::Lang;
+use wuye_domain::access::Role;
+
+/// What every page needs: language, texts, the user, the CSRF token, nav.
+pub struct Ctx {
+    pub t: &'static Texts,
+    pub lang: Lang,
+    pub lang_code: &'static str,
+    pub large: bool,
+    pub csrf: String,
+    pub user_name: String,
+    pub nav: Vec<NavItem>,
+    pub demo: bool,
+    pub signed_in: bool,
+    pub title: String,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+impl Ctx {
+    pub fn new(v: &Viewer, title: impl Into<String>, here: &str) -> Ctx {
+        let t = Texts::of(v.lang);
+        let a = &v.actor;
+        let mut nav: Vec<(&'static str, &'static str)> = Vec::new();
+        if a.has(Role::Resident) {
+            nav.push(("/r", t.nav_my_orders));
+            nav.push(("/r/report", t.nav_report));
+        }
+        let desk = a.roles.iter().any(|r| {
+            matches!(
+                r,
+                Role::Admin | Role::Manager | Role::Supervisor | Role::Agent
+            )
+        });
+        if desk {
+            nav.push(("/desk", t.nav_queues));
+            nav.push(("/desk/new", t.nav_new_order));
+            nav.push(("/desk/dispatch", t.nav_dispatch));
+        }
+        if a.roles
+            .iter()
+            .any(|r| matches!(r, Role::Supervisor | Role::Manager | Role::Admin))
+        {
+            nav.push(("/desk/disputes", t.nav_disputes));
+            nav.push(("/dashboard", t.nav_dashboard));
+        }
+        if a.roles
+            .iter()
+            .any(|r| matches!(r, Role::Technician | Role::Vendor))
+        {
+            nav.push(("/t", t.nav_tasks));
+            nav.push(("/t/pool", t.nav_pool));
+        }
+        if a.staff_id.is_some() {
+            nav.push(("/alerts", t.nav_alerts));
+        }
+        if a.roles
+            .iter()
+            .any(|r| matches!(r, Role::Admin | Role::Manager))
+        {
+            nav.push(("/admin", t.nav_admin));
+        }
+        Ctx {
+            t,
+            lang: v.lang,
+            lang_code: v.lang.code(),
+            large: v.large,
+            csrf: v.csrf.clone(),
+            user_name: a.display_name.clone(),
+            nav: nav
+                .into_iter()
+                .map(|(href, label)| NavItem {
+                    href,
+                    label,
+                    current: href == here,
+                })
+                .collect(),
+            demo: v.demo,
+            signed_in: true,
+            title: title.into(),
+        }
+    }
+
+    pub fn anonymous(lang: Lang, title: impl Into<String>, demo: bool) -> Ctx {
+        Ctx {
+            t: Texts::of(lang),
+            lang,
+            lang_code: lang.code(),
+            large: false,
+            csrf: String::new(),
+            user_name: String::new(),
+            nav: vec![],
+            demo,
+            signed_in: false,
+            title: title.into(),
+        }
+    }
+}
+
+/// Renders a template as a page (errors become a plain 500 page).
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => session::no_store(Html(html).into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "页面出错了 / The page failed to render",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub ctx: Ctx,
+    pub message: String,
+}
+
+/// An application error as a page in the viewer's language.
+pub fn error_page(v: &Viewer, e: &AppError) -> Response {
+    let p = e.public();
+    if let AppError::Internal(d) = e {
+        tracing::error!(detail = %d, "internal error");
+    }
+    let status = crate::error::status_of(p.kind);
+    let ctx = Ctx::new(v, Texts::of(v.lang).error_title, "");
+    let mut r = render(&ErrorPage {
+        message: p.message(v.lang).to_string(),
+        ctx,
+    });
+    *r.status_mut() = status;
+    r
+}
+
+/// Where a signed-in user starts.
+async fn home(v: Viewer) -> Redirect {
+    let a = &v.actor;
+    if a.has(Role::Resident) {
+        Redirect::to("/r")
+    } else if a.roles.iter().any(|r| {
+        matches!(
+            r,
+            Role::Admin | Role::Manager | Role::Supervisor | Role::Agent
+        )
+    }) {
+        Redirect::to("/desk")
+    } else {
+        Redirect::to("/t")
+    }
+}
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/", get(home))
+        .merge(auth::routes())
+        .merge(resident::routes())
+        .merge(desk::routes())
+        .merge(tech::routes())
+        .merge(admin::routes())
+        .merge(dashboard::routes())
+}

@@ -1,0 +1,236 @@
+//! KPIs through the API: known answers on hand-built orders, rollups equal
+//! to a rebuild from scratch, threshold alerts raised and cleared, exports.
+
+use crate::backend_tests;
+use crate::common::{TestApp, code};
+use crate::orders::{create, step};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+backend_tests!(
+    kpis_on_known_orders,
+    alerts_raise_and_clear,
+    exports_and_scope
+);
+
+fn tile<'a>(d: &'a Value, code: &str) -> &'a Value {
+    d["tiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == code)
+        .unwrap()
+}
+
+async fn kpis_on_known_orders(t: Arc<TestApp>) {
+    let agent = t.login("agent").await;
+    let tech = t.login("tech").await;
+    let resident = t.login("13900000001").await;
+    let repair = |text: &str| {
+        json!({"kind": "repair", "text": text, "home_id": t.fx.home_a101.0, "resident_id": t.fx.res_a.0,
+        "team_id": t.fx.team_water.0, "assignee_id": t.fx.tech.0, "channel": "app"})
+    };
+    // A: finished in 1 h, accepted first time, rated 5.
+    let a = create(&agent, repair("水龙头漏水")).await["order"]["id"]
+        .as_i64()
+        .unwrap();
+    // B: finished after 30 h (of which 10 h on hold → 20 h counted), reworked once, rated 3.
+    let b = create(&agent, repair("马桶堵了")).await["order"]["id"]
+        .as_i64()
+        .unwrap();
+    // C: still open.
+    create(&agent, repair("阳台门关不上")).await;
+    // D: cancelled (excluded everywhere).
+    let d = create(&agent, repair("不用修了")).await["order"]["id"]
+        .as_i64()
+        .unwrap();
+    step(&agent, d, json!({"action": "cancel", "reason": "业主取消"})).await;
+    for id in [a, b] {
+        step(&tech, id, json!({"action": "accept"})).await;
+        step(&tech, id, json!({"action": "start"})).await;
+    }
+    t.clock.advance_hours(1);
+    step(&tech, a, json!({"action": "finish", "note": "换了垫圈"})).await;
+    step(&resident, a, json!({"action": "confirm"})).await;
+    resident
+        .post(&format!("/api/v1/orders/{a}/rating"), json!({"stars": 5}))
+        .await;
+    step(&tech, b, json!({"action": "hold", "reason": "等配件"})).await;
+    t.clock.advance_hours(10);
+    step(&tech, b, json!({"action": "resume"})).await;
+    t.clock.advance_hours(19);
+    step(&tech, b, json!({"action": "finish", "note": "疏通了"})).await;
+    step(
+        &resident,
+        b,
+        json!({"action": "reject", "reason": "还是慢"}),
+    )
+    .await;
+    step(&tech, b, json!({"action": "finish", "note": "再疏通"})).await;
+    step(&resident, b, json!({"action": "confirm"})).await;
+    resident
+        .post(&format!("/api/v1/orders/{b}/rating"), json!({"stars": 3}))
+        .await;
+    // A complaint answered after 30 minutes.
+    let cpl = create(&agent, json!({"kind": "complaint", "text": "楼道太脏", "building_id": t.fx.building_a.0, "grade": "a"})).await["order"]["id"].as_i64().unwrap();
+    t.clock.advance_minutes(30);
+    step(
+        &agent,
+        cpl,
+        json!({"action": "answer", "note": "已安排保洁"}),
+    )
+    .await;
+
+    let sup = t.login("supervisor").await;
+    // Use a custom range covering the test's (moved) clock.
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
+        .date();
+    let range = format!(
+        "period=custom&date={}&to={}",
+        today.yesterday().unwrap(),
+        today.tomorrow().unwrap().tomorrow().unwrap()
+    );
+    let (s, dash) = sup.get(&format!("/api/v1/kpi/dashboard?{range}")).await;
+    assert_eq!(s, StatusCode::OK, "{dash}");
+    assert_eq!(tile(&dash, "repair_24h")["numerator"], 2, "{dash}");
+    assert_eq!(
+        tile(&dash, "repair_24h")["denominator"],
+        3,
+        "A and B in 24 h counting held time out; C open; D excluded"
+    );
+    assert_eq!(tile(&dash, "repair_24h")["value"], 66.7);
+    assert_eq!(tile(&dash, "one_time_fix")["value"], 50.0);
+    assert_eq!(tile(&dash, "satisfaction")["value"], 4.0);
+    assert_eq!(tile(&dash, "complaint_response_minutes")["value"], 30.0);
+    assert_eq!(tile(&dash, "major_complaint_resolved")["value"], 100.0);
+    assert_eq!(tile(&dash, "self_service")["value"], 100.0);
+    assert!(tile(&dash, "fee_collection")["value"].is_null());
+    let per_day: i64 = dash["orders_per_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64().unwrap() as i64)
+        .sum();
+    assert_eq!(
+        per_day, 4,
+        "3 repairs and 1 complaint (the cancelled one left out)"
+    );
+    assert!(
+        dash["teams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["team"] == "工程部·水电班")
+    );
+    // The rollups equal a rebuild from scratch.
+    let before = dash["tiles"].clone();
+    assert!(t.app.kpi_rebuild(t.fx.company).await.unwrap() >= 5);
+    let (_, again) = sup.get(&format!("/api/v1/kpi/dashboard?{range}")).await;
+    assert_eq!(before, again["tiles"]);
+    // Agents do not read the dashboard.
+    let (s, _) = agent.get("/api/v1/kpi/dashboard").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = sup.get("/api/v1/kpi/dashboard?period=fortnight").await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "period_invalid")
+    );
+}
+
+async fn alerts_raise_and_clear(t: Arc<TestApp>) {
+    let admin = t.login("admin").await;
+    let agent = t.login("agent").await;
+    let (s, rule) = admin.post("/api/v1/kpi/rules", json!({"kpi": "manual_intervention", "op": "above", "threshold": 50.0, "period": "month"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{rule}");
+    let (s, v) = admin
+        .post(
+            "/api/v1/kpi/rules",
+            json!({"kpi": "speed", "op": "above", "threshold": 1.0, "period": "month"}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "kpi_invalid")
+    );
+    // Below 24-hour completion: one open repair means 0%.
+    admin
+        .post(
+            "/api/v1/kpi/rules",
+            json!({"kpi": "repair_24h", "op": "below", "threshold": 90.0, "period": "month"}),
+        )
+        .await;
+    let id = create(&agent, json!({"kind": "repair", "text": "灯坏了", "home_id": t.fx.home_a101.0, "team_id": t.fx.team_water.0, "assignee_id": t.fx.tech.0})).await["order"]["id"].as_i64().unwrap();
+    assert_eq!(t.app.evaluate_kpi_rules().await.unwrap(), (1, 0));
+    let (_, open) = admin.get("/api/v1/kpi/alerts?open=1").await;
+    assert_eq!(open[0]["kpi"], "repair_24h", "{open}");
+    assert_eq!(open[0]["value"], 0.0);
+    assert_eq!(
+        t.app.evaluate_kpi_rules().await.unwrap(),
+        (0, 0),
+        "raised once"
+    );
+    let tech = t.login("tech").await;
+    for s in ["accept", "start"] {
+        step(&tech, id, json!({"action": s})).await;
+    }
+    step(&tech, id, json!({"action": "finish", "note": "好了"})).await;
+    assert_eq!(
+        t.app.evaluate_kpi_rules().await.unwrap(),
+        (0, 1),
+        "back in range: cleared"
+    );
+    let (_, open) = admin.get("/api/v1/kpi/alerts?open=1").await;
+    assert!(open.as_array().unwrap().is_empty());
+}
+
+async fn exports_and_scope(t: Arc<TestApp>) {
+    let agent = t.login("agent").await;
+    create(
+        &agent,
+        json!({"kind": "repair", "text": "导出测试：门禁坏了", "building_id": t.fx.building_a.0}),
+    )
+    .await;
+    let admin = t.login("admin").await;
+    let csv = admin
+        .request(Method::GET, "/api/v1/orders/export?format=csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("wuye-orders.csv")
+    );
+    let body = csv.bytes().await.unwrap();
+    assert!(body.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");
+    let text = String::from_utf8_lossy(&body);
+    assert!(
+        text.contains("导出测试：门禁坏了") && text.contains("137****0004"),
+        "{text}"
+    );
+    let xlsx = admin
+        .request(Method::GET, "/api/v1/kpi/export?format=xlsx")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(
+        xlsx.bytes().await.unwrap().starts_with(b"PK"),
+        "an Excel workbook is a zip"
+    );
+    let (s, v) = admin.get("/api/v1/kpi/export?format=pdf").await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "format_invalid")
+    );
+    // A manager of community A cannot read community B's numbers.
+    let manager = t.login("manager").await;
+    let (s, _) = manager
+        .get(&format!("/api/v1/kpi/dashboard?community_id={}", t.fx.b.0))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
