@@ -9,6 +9,7 @@ pub mod backup;
 pub mod demo;
 pub mod demo_orders;
 pub mod directory;
+pub mod dispatch;
 pub mod error;
 pub mod import;
 pub mod kpi;
@@ -48,6 +49,8 @@ pub struct AppConfig {
     pub return_visit_sample_percent: u8,
     /// What a photo upload may be.
     pub photo_limits: photos::PhotoLimits,
+    /// Epochs when retraining the dispatch classifier (fewer in tests).
+    pub dispatch_train_epochs: u32,
 }
 
 impl Default for AppConfig {
@@ -63,6 +66,7 @@ impl Default for AppConfig {
             auto_accept_days: wuye_domain::work_order::DEFAULT_AUTO_ACCEPT_DAYS,
             return_visit_sample_percent: 20,
             photo_limits: photos::PhotoLimits::default(),
+            dispatch_train_epochs: 40,
         }
     }
 }
@@ -77,6 +81,8 @@ pub struct App {
     pub notices: tokio::sync::broadcast::Sender<orders::OrderNotice>,
     /// Wakes the SLA timer when a change may have scheduled an earlier level.
     pub sla_wakeup: Arc<tokio::sync::Notify>,
+    /// The dispatch classifier each company uses, by model version.
+    pub models: dispatch::ModelCache,
 }
 
 impl App {
@@ -90,6 +96,7 @@ impl App {
             photos,
             notices,
             sla_wakeup: Arc::new(tokio::sync::Notify::new()),
+            models: Default::default(),
         }
     }
 

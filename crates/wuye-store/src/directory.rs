@@ -547,3 +547,10 @@ pub async fn set_setting(c: &mut Conn, key: &str, value: &str) -> Result<()> {
     }
     Ok(())
 }
+
+pub async fn companies(c: &mut Conn) -> Result<Vec<CompanyId>> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM companies ORDER BY id")
+        .fetch_all(c)
+        .await?;
+    Ok(ids.into_iter().map(CompanyId).collect())
+}

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod db;
 pub mod dialect;
 pub mod directory;
+pub mod dispatch;
 pub mod error;
 pub mod kpi;
 pub mod notify;

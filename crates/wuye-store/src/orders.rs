@@ -57,6 +57,9 @@ pub struct OrderRow {
     pub emergency: i64,
     pub sla_warn_at: Option<i64>,
     pub sla_stage: String,
+    pub prediction: Option<String>,
+    pub dispatch_status: String,
+    pub dispatch_corrected: i64,
     pub team_name: Option<String>,
     pub assignee_name: Option<String>,
     pub owner_name: Option<String>,
@@ -69,7 +72,7 @@ const COLS: &str = "o.id, o.company_id, o.number, o.kind, o.channel, o.state, o.
     o.assignee_id, o.owner_id, o.transfer_count, o.reopen_count, o.dispute_count, o.repeat_of, o.merged_into, \
     o.rating, o.rating_comment, o.rated_at, o.return_visit_due, o.return_visit_reason, o.created_at, \
     o.updated_at, o.dispatched_at, o.accepted_at, o.finished_at, o.resolved_at, o.closed_at, o.cancelled_at, \
-    o.auto_accept_at, o.next_deadline_at, o.version, o.emergency, o.sla_warn_at, o.sla_stage, t.name AS team_name, a.name AS assignee_name, \
+    o.auto_accept_at, o.next_deadline_at, o.version, o.emergency, o.sla_warn_at, o.sla_stage, o.prediction, o.dispatch_status, o.dispatch_corrected, t.name AS team_name, a.name AS assignee_name, \
     w.name AS owner_name, m.name AS community_name";
 
 const FROM: &str = "FROM work_orders o JOIN communities m ON m.id = o.community_id \
@@ -358,6 +361,7 @@ pub struct OrderFilter {
     pub return_visit_due: Option<bool>,
     /// Orders whose deadline is before this instant (due soon / overdue).
     pub deadline_before: Option<i64>,
+    pub dispatch_status: Option<String>,
 }
 
 pub struct ListQuery<'a> {
@@ -444,6 +448,9 @@ pub async fn list(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Result<V
     }
     if let Some(due) = f.return_visit_due {
         s.push(" AND o.return_visit_due = ").bind(due as i64);
+    }
+    if let Some(d) = &f.dispatch_status {
+        s.push(" AND o.dispatch_status = ").bind(d.clone());
     }
     if let Some(t) = f.deadline_before {
         s.push(" AND o.next_deadline_at IS NOT NULL AND o.next_deadline_at < ")
@@ -617,4 +624,13 @@ pub async fn recent_complaint(
     s.push(" ORDER BY id DESC LIMIT 1");
     let row: Option<(i64,)> = s.fetch_optional(c).await?;
     Ok(row.map(|r| r.0))
+}
+
+pub async fn set_emergency(c: &mut Conn, id: i64, emergency: bool) -> Result<()> {
+    sqlx::query("UPDATE work_orders SET emergency = $1 WHERE id = $2")
+        .bind(emergency as i64)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
 }

@@ -180,6 +180,8 @@ classifier is trained; otherwise one model for the chosen column.\n\
     Train(ClassifyTrainArgs),
     /// k 折交叉验证（任意标签集）/ k-fold cross-validation on a labelled CSV (any label set)
     Cv(ClassifyCvArgs),
+    /// 用内置语料加上调度员的纠正重新训练，并启用新版本（需要数据库）/ retrain on the bundled corpus plus the dispatchers' corrections and put the new version in use (needs the database)
+    Retrain,
 }
 
 #[derive(Args, Debug)]

@@ -81,9 +81,9 @@ pub(crate) async fn facts(
         repeat_of: o.repeat_of.is_some(),
         escalated: store::escalated(c, order).await?,
         clocks,
-        auto_dispatched: false,
-        dispatch_corrected: false,
-        needed_human: false,
+        auto_dispatched: matches!(o.dispatch_status.as_str(), "auto" | "team" | "pool"),
+        dispatch_corrected: o.dispatch_corrected != 0,
+        needed_human: o.dispatch_status == "queue",
     };
     Ok((
         f,

@@ -303,8 +303,25 @@ impl App {
             None if resident_self => Channel::App,
             None => Channel::Phone,
         };
+        // What the classifier makes of the words (category, urgency).
+        let prediction = self.predict(actor.company_id, text.as_str()).await?;
+        // With smart dispatch off, the prediction is kept as a suggestion only.
+        let smart = self.dispatch_settings(actor.company_id).await?.enabled;
+        let predicted_urgency = prediction
+            .as_ref()
+            .filter(|_| smart)
+            .map(|(_, p)| p.urgency.label.as_str());
+        let emergency = match input.emergency {
+            Some(e) if !resident_self => e,
+            _ => predicted_urgency == Some("emergency"),
+        };
         let priority = match &input.priority {
             Some(p) => Priority::parse(p)?,
+            None if matches!(kind, Kind::Repair | Kind::Complaint)
+                && matches!(predicted_urgency, Some("emergency" | "urgent")) =>
+            {
+                Priority::Urgent
+            }
             None => default_priority(kind),
         };
         let grade = match (&input.grade, kind) {
@@ -321,7 +338,13 @@ impl App {
             }
             (None, _) => None,
         };
-        let category = input.category.as_deref().map(Category::parse).transpose()?;
+        let category = match input.category.as_deref() {
+            Some(c) => Some(Category::parse(c)?),
+            None => prediction
+                .as_ref()
+                .filter(|_| smart)
+                .and_then(|(_, p)| Category::parse(&p.category.label).ok()),
+        };
         if input.photo_ids.len() > wo::MAX_PHOTOS_PER_STEP {
             return Err(too_many_photos().into());
         }
@@ -459,7 +482,7 @@ impl App {
                 text: text.as_str(),
                 owner,
                 repeat_of,
-                emergency: input.emergency.unwrap_or(false),
+                emergency,
                 now_ms: now,
             },
         )
@@ -496,6 +519,12 @@ impl App {
             place.label
         ));
         orders::index_text(&mut tx, self.db.backend(), id, &terms).await?;
+        if let Some((version, p)) = &prediction {
+            let mut json = serde_json::to_value(p).map_err(crate::AppError::internal)?;
+            json["model_version"] = serde_json::json!(version);
+            wuye_store::dispatch::set_order_dispatch(&mut tx, id, Some(&json.to_string()), "none")
+                .await?;
+        }
         self.sla_refresh(&mut tx, actor.company_id, id, now).await?;
         self.kpi_refresh(&mut tx, actor.company_id, id).await?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -516,6 +545,16 @@ impl App {
                     team_id: team.0,
                     assignee_id: assignee.map(|a| a.0),
                 },
+            )
+            .await?;
+            self.mark_staff_dispatched(actor.company_id, id).await?;
+        } else {
+            self.auto_dispatch(
+                actor.company_id,
+                id,
+                kind,
+                place.community,
+                prediction.as_ref().map(|(_, p)| p),
             )
             .await?;
         }

@@ -42,6 +42,8 @@ pub struct OrderQuery {
     pub to: Option<String>,
     /// created (newest first, default) | deadline (earliest deadline first)
     pub sort: Option<String>,
+    /// What dispatch did: queue (waiting for a dispatcher), auto, team, pool, staff, none.
+    pub dispatch: Option<String>,
     pub after: Option<String>,
     /// 1–200, default 50
     pub limit: Option<i64>,
@@ -198,6 +200,16 @@ impl App {
             .transpose()?
             .map(|c| c.code().to_string());
         f.team = q.team_id.map(TeamId);
+        if let Some(d) = q.dispatch.as_deref() {
+            if !matches!(d, "none" | "auto" | "team" | "pool" | "queue" | "staff") {
+                return Err(bad_param(
+                    "dispatch",
+                    format!("派单状态“{d}”无效"),
+                    format!("dispatch “{d}” is not valid"),
+                ));
+            }
+            f.dispatch_status = Some(d.to_string());
+        }
         f.assignee = q.assignee_id.map(StaffId);
         f.owner = q.owner_id.map(StaffId);
         f.community = q.community_id.map(CommunityId);

@@ -401,6 +401,9 @@ impl App {
             _ => None,
         };
         order_log::change_handler(&mut tx, id, now, change.action.code(), holder).await?;
+        if let Some(a) = core.assignee.filter(|a| o.assignee_id != Some(a.0)) {
+            wuye_store::dispatch::touch_assigned(&mut tx, a, now).await?;
+        }
         if let Command::Merge { into, .. } = cmd {
             // The survivor's updates reach whoever reported the duplicate.
             if let Some(r) = o.reporter_resident_id {

@@ -90,6 +90,13 @@ pub struct OrderView {
     pub sla_stage: String,
     /// 应急: danger now (停水停电、电梯困人、燃气泄漏…); its own faster clocks.
     pub emergency: bool,
+    /// What dispatch did: none | auto | team | pool | queue | staff.
+    pub dispatch_status: String,
+    /// A dispatcher corrected the classifier's category after automatic dispatch.
+    pub dispatch_corrected: bool,
+    /// The classifier's prediction at creation (category, urgency, kind with
+    /// top-3 and confidences, the deciding words, the model version).
+    pub prediction: Option<serde_json::Value>,
     pub version: i64,
 }
 
@@ -151,6 +158,12 @@ impl OrderView {
             sla_warn_at: ts(r.sla_warn_at),
             sla_stage: r.sla_stage,
             emergency: r.emergency != 0,
+            dispatch_status: r.dispatch_status,
+            dispatch_corrected: r.dispatch_corrected != 0,
+            prediction: r
+                .prediction
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok()),
             version: r.version,
         }
     }

@@ -17,6 +17,7 @@
 //! The taxonomy and evaluation contract are in `shared/docs/DISPATCH.md`;
 //! the corpus in `data/dispatch/README.md`; the figures in `BENCHMARKS.md`.
 
+pub mod assign;
 mod codec;
 pub mod data;
 pub mod eval;

@@ -188,7 +188,9 @@ pub fn contributions(f: &OrderKpiFacts, tz: &TimeZone) -> Vec<Contribution> {
             1,
         );
     }
-    add("manual_intervention", created, f.needed_human as i64, 1);
+    if matches!(f.kind, Kind::Repair | Kind::Complaint) {
+        add("manual_intervention", created, f.needed_human as i64, 1);
+    }
     out.sort();
     out
 }

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod communities;
+pub mod dispatch;
 pub mod imports;
 pub mod kpi;
 pub mod notify;
@@ -37,6 +38,7 @@ Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`; the message follow
         (name = "orders", description = "工单：报修、投诉、咨询… / work orders"),
         (name = "sla", description = "时限、预警与升级 / SLA clocks, warnings, escalation"),
         (name = "notify", description = "通知：站内信、短信、群机器人、邮件、Webhook / notifications"),
+        (name = "dispatch", description = "智能派单 / smart dispatch"),
         (name = "kpi", description = "数据看板与预警 / KPIs, dashboard, alerts"),
         (name = "import", description = "CSV 导入 / CSV import"),
         (name = "audit", description = "审计日志 / audit log"),
@@ -76,6 +78,7 @@ pub fn routes() -> OpenApiRouter<App> {
         .merge(teams::routes())
         .merge(imports::routes())
         .merge(kpi::routes())
+        .merge(dispatch::routes())
         .merge(orders::routes())
         .merge(sla::routes())
         .merge(notify::routes())

@@ -36,6 +36,7 @@ pub fn routes() -> Router<App> {
         .route("/desk/orders/{id}", get(order_page))
         .route("/desk/orders/{id}/step", post(step))
         .route("/desk/orders/{id}/note", post(note))
+        .route("/desk/orders/{id}/classify", post(classify))
         .route("/alerts", get(alerts))
         .route("/alerts/{id}/read", post(read_alert))
 }
@@ -179,7 +180,8 @@ async fn queues(State(app): State<App>, v: Viewer, Query(q): Query<QueueQuery>) 
 async fn dispatch_queue(State(app): State<App>, v: Viewer) -> Response {
     let t = Texts::of(v.lang);
     let oq = OrderQuery {
-        queue: Some("new".into()),
+        dispatch: Some("queue".into()),
+        state: Some("received".into()),
         sort: Some("deadline".into()),
         limit: Some(100),
         ..Default::default()
@@ -444,6 +446,7 @@ pub struct OrderPage {
     pub reasons: String,
     pub error: Option<String>,
     pub base: &'static str,
+    pub categories: Vec<Choice>,
 }
 
 impl OrderPage {
@@ -536,32 +539,40 @@ pub async fn build_order_page(
             selected: Some(m.staff_id.0) == o.assignee_id,
         })
         .collect();
-    let (suggestions, urgency, reasons, suggested_team) =
-        match wuye_domain::dispatch::Classifier::bundled().classify(&o.text) {
-            Ok(p) => {
-                let team = Category::parse(&p.category.label)
-                    .ok()
-                    .map(|c| wuye_domain::directory::teams::default_team_for(c).name);
-                (
-                    p.category_top3
-                        .iter()
-                        .map(|s| Suggestion {
-                            label: category_label(v.lang, &s.label),
-                            confidence: (s.confidence * 100.0).round() as i64,
-                        })
-                        .collect(),
-                    p.urgency.label.clone(),
-                    p.reasons
-                        .iter()
-                        .take(5)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                    team,
-                )
-            }
-            Err(_) => (vec![], String::new(), String::new(), None),
-        };
+    // The classifier's view: stored at creation, or asked now for older orders.
+    let prediction = match &o.prediction {
+        Some(p) => serde_json::from_value::<StoredPrediction>(p.clone()).ok(),
+        None => app.suggest(&v.actor, &o.text).await.ok().and_then(|s| {
+            serde_json::from_value::<StoredPrediction>(serde_json::to_value(&s.prediction).ok()?)
+                .ok()
+        }),
+    };
+    let (suggestions, urgency, reasons, suggested_team) = match prediction {
+        Some(p) => {
+            let team = match Category::parse(&p.category.label) {
+                Ok(c) => app.team_for_category(&v.actor, c).await,
+                Err(_) => None,
+            };
+            (
+                p.category_top3
+                    .iter()
+                    .map(|s| Suggestion {
+                        label: category_label(v.lang, &s.label),
+                        confidence: (s.confidence * 100.0).round() as i64,
+                    })
+                    .collect(),
+                p.urgency.label.clone(),
+                p.reasons
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                team,
+            )
+        }
+        None => (vec![], String::new(), String::new(), None),
+    };
     let teams = teams_list
         .iter()
         .map(|tm| Choice {
@@ -570,7 +581,15 @@ pub async fn build_order_page(
             selected: o
                 .team_id
                 .map(|x| x == tm.id.0)
-                .unwrap_or(Some(tm.name.as_str()) == suggested_team),
+                .unwrap_or(suggested_team.as_deref() == Some(tm.name.as_str())),
+        })
+        .collect();
+    let categories = Category::ALL
+        .iter()
+        .map(|c| Choice {
+            value: c.code().into(),
+            label: category_label(v.lang, c.code()),
+            selected: o.category.as_deref() == Some(c.code()),
         })
         .collect();
     OrderPage {
@@ -595,6 +614,7 @@ pub async fn build_order_page(
         reasons,
         error,
         base,
+        categories,
         o,
     }
 }
@@ -799,4 +819,37 @@ async fn read_alert(
 ) -> Response {
     let _ = app.mark_alert_read(&v.actor, id).await;
     Redirect::to("/alerts").into_response()
+}
+
+/// The prediction stored on an order (the fields the page shows).
+#[derive(serde::Deserialize)]
+struct StoredPrediction {
+    category: StoredScored,
+    category_top3: Vec<StoredScored>,
+    urgency: StoredScored,
+    #[serde(default)]
+    reasons: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct StoredScored {
+    label: String,
+    confidence: f32,
+}
+
+/// A dispatcher corrects the category (and urgency); kept for training.
+async fn classify(
+    State(app): State<App>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let c = wuye_app::dispatch::learn::Correction {
+        category: f.get("category").cloned().unwrap_or_default(),
+        urgency: f.get("urgency").cloned().filter(|u| !u.is_empty()),
+    };
+    match app.correct(&v.actor, id, &c).await {
+        Ok(()) => Redirect::to(&format!("/desk/orders/{id}")).into_response(),
+        Err(e) => show_error(&app, &v, id, e, "/desk").await,
+    }
 }

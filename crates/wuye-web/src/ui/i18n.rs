@@ -196,6 +196,18 @@ texts! {
     rel_tenant: "租户", "Tenant";
     rel_family: "家属", "Family";
     resident_search: "姓名 / 手机号 / 房号", "Name / phone / home";
+    correct_category: "纠正分类（用于训练派单模型）", "Correct the category (teaches the classifier)";
+    urgency: "紧急程度", "Urgency";
+    dispatch_title: "智能派单", "Smart dispatch";
+    threshold: "自动派单置信度阈值（0–1）", "Confidence needed to dispatch automatically (0–1)";
+    capacity: "每人在办工单上限", "Open orders per person at most";
+    live_accuracy: "自动派单准确率（未被纠正）", "Auto-dispatch accuracy (not corrected)";
+    manual_rate: "人工干预率", "Manual intervention rate";
+    examples: "纠正样本", "Corrections";
+    model_version: "模型版本", "Model version";
+    retrain: "用纠正样本重新训练", "Retrain with the corrections";
+    bundled_model: "内置模型", "Bundled model";
+    dispatch_enabled: "开启智能派单（关闭时只给出建议）", "Dispatch automatically (off: suggestions only)";
 }
 
 impl Texts {

@@ -4,6 +4,7 @@
 //! Pages call the same use cases as the JSON API.
 
 pub mod admin;
+pub mod admin_dispatch;
 pub mod auth;
 pub mod dashboard;
 pub mod desk;
@@ -187,5 +188,6 @@ pub fn routes() -> Router<App> {
         .merge(desk::routes())
         .merge(tech::routes())
         .merge(admin::routes())
+        .merge(admin_dispatch::routes())
         .merge(dashboard::routes())
 }

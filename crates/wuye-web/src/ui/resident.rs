@@ -499,20 +499,19 @@ struct SuggestionPart {
 }
 
 /// The live suggestion under the report box (htmx, as the resident types).
-async fn suggest(v: Viewer, CsrfForm(f): CsrfForm<SuggestForm>) -> Response {
+async fn suggest(
+    State(app): State<App>,
+    v: Viewer,
+    CsrfForm(f): CsrfForm<SuggestForm>,
+) -> Response {
     let text = f.text.trim();
     if text.chars().count() < 2 {
         return axum::response::Html("").into_response();
     }
-    match wuye_domain::dispatch::Classifier::bundled().classify(text) {
-        Ok(p) => {
-            let team = wuye_domain::category::Category::parse(&p.category.label)
-                .map(|c| {
-                    wuye_domain::directory::teams::default_team_for(c)
-                        .name
-                        .to_string()
-                })
-                .unwrap_or_default();
+    match app.suggest(&v.actor, text).await {
+        Ok(s) => {
+            let p = s.prediction;
+            let team = s.team_name.unwrap_or_default();
             render(&SuggestionPart {
                 ctx: Ctx::new(&v, "", ""),
                 category: category_label(v.lang, &p.category.label),

@@ -182,3 +182,24 @@ pub async fn backup(config: &Config, args: BackupArgs) -> anyhow::Result<ExitCod
     );
     Ok(ExitCode::SUCCESS)
 }
+
+/// `wuye classify retrain`: a new model version for every company.
+pub async fn retrain(config: &Config) -> anyhow::Result<ExitCode> {
+    let app = open(config).await?;
+    let companies = {
+        let mut c = app.db.read().await.map_err(|e| anyhow::anyhow!(e))?;
+        wuye_store::directory::companies(&mut c).await?
+    };
+    if companies.is_empty() {
+        anyhow::bail!("数据库里还没有公司 / the database has no company yet");
+    }
+    for company in companies {
+        eprintln!("正在训练 / training (company {company}) …");
+        let v = app.retrain(company).await.map_err(|e| say(&e))?;
+        println!(
+            "新模型 / new model v{}: {} 条纠正样本 corrections; 测试集 test accuracy {}, emergency recall {}",
+            v.id, v.examples, v.metrics["accuracy"], v.metrics["emergency_recall"]
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

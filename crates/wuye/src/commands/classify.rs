@@ -22,6 +22,9 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         Some(ClassifyCommand::Eval(a)) => eval(a),
         Some(ClassifyCommand::Train(a)) => train(a),
         Some(ClassifyCommand::Cv(a)) => cv(a),
+        Some(ClassifyCommand::Retrain) => {
+            unreachable!("handled with the database in commands::run")
+        }
         None => match &args.text {
             Some(text) => classify(text, &args),
             None => Err(anyhow!(

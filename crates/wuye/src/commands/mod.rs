@@ -13,8 +13,14 @@ use wuye_store::db::redact_url;
 use wuye_store::{Db, DbOptions};
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    // The classifier needs no configuration and no database.
+    // The classifier needs no configuration and no database (but retraining
+    // learns from the database's corrections).
     if let Command::Classify(args) = cli.command {
+        if matches!(args.cmd, Some(crate::cli::ClassifyCommand::Retrain)) {
+            let config = Config::load(&cli.global)?;
+            init_logging(&config, false);
+            return admin::retrain(&config).await;
+        }
         return classify::run(args);
     }
     let config = Config::load(&cli.global)?;

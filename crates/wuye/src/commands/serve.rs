@@ -89,6 +89,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let auto_accept = tokio::spawn(app.clone().auto_accept_loop());
     let sla_timer = tokio::spawn(app.clone().sla_timer_loop());
     let kpi_alerts = tokio::spawn(app.clone().kpi_alert_loop());
+    let retrain = tokio::spawn(app.clone().retrain_loop());
     let notify = tokio::spawn(app.clone().notify_loop());
     wuye_web::serve(app.clone(), listener, shutdown_signal())
         .await
@@ -97,6 +98,7 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     auto_accept.abort();
     sla_timer.abort();
     kpi_alerts.abort();
+    retrain.abort();
     notify.abort();
     app.db.close().await;
     eout!("wuye 已停止 / stopped");

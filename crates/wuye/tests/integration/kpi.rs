@@ -142,7 +142,7 @@ async fn kpis_on_known_orders(t: Arc<TestApp>) {
 async fn alerts_raise_and_clear(t: Arc<TestApp>) {
     let admin = t.login("admin").await;
     let agent = t.login("agent").await;
-    let (s, rule) = admin.post("/api/v1/kpi/rules", json!({"kpi": "manual_intervention", "op": "above", "threshold": 50.0, "period": "month"})).await;
+    let (s, rule) = admin.post("/api/v1/kpi/rules", json!({"kpi": "complaint_escalation", "op": "above", "threshold": 50.0, "period": "month"})).await;
     assert_eq!(s, StatusCode::CREATED, "{rule}");
     let (s, v) = admin
         .post(

@@ -5,6 +5,7 @@ mod common;
 mod api_basics;
 mod authorization;
 mod directory;
+mod dispatch;
 mod import;
 mod kpi;
 mod notify;

@@ -131,6 +131,19 @@ pub async fn build(app: &App) -> Fixture {
         .unwrap()
         .id;
 
+    // Tests of other features must not depend on what the classifier makes
+    // of their texts, nor on the hour of the day: smart dispatch is off here
+    // and switched on by the dispatch tests.
+    app.set_dispatch_settings(
+        &sys,
+        &wuye_app::dispatch::DispatchSettings {
+            threshold: 0.6,
+            capacity: 8,
+            enabled: false,
+        },
+    )
+    .await
+    .unwrap();
     let mut team_ids = std::collections::HashMap::new();
     for t in DEFAULT_TEAMS {
         let vendor = t.code == "cleaning";

@@ -156,8 +156,10 @@ impl TestApp {
         .await
         .expect("connect");
         db.migrate().await.expect("migrate");
+        // Retraining in tests: two passes are enough to prove the loop.
         let config = AppConfig {
             data_dir: dir.clone(),
+            dispatch_train_epochs: 2,
             ..config
         };
         let clock = Arc::new(TestClock::default());

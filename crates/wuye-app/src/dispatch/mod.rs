@@ -1,0 +1,272 @@
+//! Smart dispatch: classify the request (the company's latest retrained
+//! model, else the bundled one), pick the team from the category → team map
+//! and the person by load, or leave the order in the dispatcher's queue with
+//! the top-3 suggestions when the classifier is not sure; learn from every
+//! dispatcher correction.
+
+pub mod auto;
+pub mod learn;
+
+use crate::App;
+use crate::error::{AppError, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use wuye_domain::Error;
+use wuye_domain::access::{Access, Actor, Resource};
+use wuye_domain::category::Category;
+use wuye_domain::directory::teams::default_team_for;
+use wuye_domain::dispatch::{Classifier, Model, Prediction};
+use wuye_domain::ids::*;
+use wuye_store::{StoreError, dispatch as store, people};
+
+/// The default confidence below which a person dispatches.
+pub const DEFAULT_THRESHOLD: f64 = 0.6;
+/// Open orders a person may hold before automatic dispatch skips them.
+pub const DEFAULT_CAPACITY: i64 = 8;
+
+/// Classifiers by company: (model version, classifier). Version 0 = bundled.
+pub type ModelCache = Arc<Mutex<HashMap<CompanyId, (i64, Arc<Classifier>)>>>;
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DispatchSettings {
+    /// 0–1: below this category confidence an order waits for a dispatcher.
+    pub threshold: f64,
+    /// Open orders per person before automatic dispatch passes them over.
+    pub capacity: i64,
+    /// Off: the classifier only suggests; nothing is set or dispatched by itself.
+    #[serde(default = "on")]
+    pub enabled: bool,
+}
+
+fn on() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryTeam {
+    pub category: String,
+    pub team_id: i64,
+    #[serde(default)]
+    pub team_name: Option<String>,
+}
+
+/// A suggestion for a text: the prediction and the team it would go to.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Suggestion {
+    pub prediction: Prediction,
+    pub team_id: Option<i64>,
+    pub team_name: Option<String>,
+    /// The model version used (0: the bundled model).
+    pub model_version: i64,
+}
+
+impl App {
+    /// The classifier the company uses now.
+    pub(crate) async fn classifier(&self, company: CompanyId) -> Result<(i64, Arc<Classifier>)> {
+        let latest = {
+            let mut c = self.db.read().await?;
+            store::latest_model_id(&mut c, company).await?.unwrap_or(0)
+        };
+        if let Some(hit) = self
+            .models
+            .lock()
+            .expect("model cache")
+            .get(&company)
+            .cloned()
+            && hit.0 == latest
+        {
+            return Ok(hit);
+        }
+        let classifier = if latest == 0 {
+            Arc::new(Classifier::bundled().clone())
+        } else {
+            let bytes = {
+                let mut c = self.db.read().await?;
+                store::model_bytes(&mut c, latest).await?
+            };
+            match Model::from_bytes(&bytes)? {
+                Model::Classifier(c) => Arc::new(*c),
+                Model::Head(_) => {
+                    return Err(AppError::internal("a stored dispatch model has one head"));
+                }
+            }
+        };
+        self.models
+            .lock()
+            .expect("model cache")
+            .insert(company, (latest, classifier.clone()));
+        Ok((latest, classifier))
+    }
+
+    /// What the classifier says about a text (None for texts it cannot read,
+    /// such as emoji only).
+    pub(crate) async fn predict(
+        &self,
+        company: CompanyId,
+        text: &str,
+    ) -> Result<Option<(i64, Prediction)>> {
+        let (version, c) = self.classifier(company).await?;
+        Ok(c.classify(text).ok().map(|p| (version, p)))
+    }
+
+    pub async fn dispatch_settings(&self, company: CompanyId) -> Result<DispatchSettings> {
+        let mut c = self.db.read().await?;
+        Ok(match store::settings(&mut c, company).await? {
+            Some((t, cap, on)) => DispatchSettings {
+                threshold: t.parse().unwrap_or(DEFAULT_THRESHOLD),
+                capacity: cap,
+                enabled: on != 0,
+            },
+            None => DispatchSettings {
+                threshold: DEFAULT_THRESHOLD,
+                capacity: DEFAULT_CAPACITY,
+                enabled: true,
+            },
+        })
+    }
+
+    pub async fn set_dispatch_settings(
+        &self,
+        actor: &Actor,
+        s: &DispatchSettings,
+    ) -> Result<DispatchSettings> {
+        actor.require(Resource::Team, Access::Write)?;
+        if !(0.0..=1.0).contains(&s.threshold) {
+            return Err(Error::invalid(
+                "threshold_invalid",
+                "置信度阈值应在 0 到 1 之间",
+                "The threshold is between 0 and 1",
+            )
+            .with_field("threshold")
+            .into());
+        }
+        if !(1..=100).contains(&s.capacity) {
+            return Err(Error::invalid(
+                "capacity_invalid",
+                "每人最多在办工单数应在 1 到 100 之间",
+                "capacity is between 1 and 100",
+            )
+            .with_field("capacity")
+            .into());
+        }
+        let now = self.now_ms();
+        let mut tx = self.db.begin().await?;
+        store::set_settings(
+            &mut tx,
+            actor.company_id,
+            &s.threshold.to_string(),
+            s.capacity,
+            s.enabled,
+        )
+        .await?;
+        crate::audit::record(
+            &mut tx,
+            actor,
+            now,
+            "dispatch_settings",
+            0,
+            "update",
+            None,
+            crate::audit::snapshot(s),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(s.clone())
+    }
+
+    /// The team a category goes to: the company's map, else the default team
+    /// of DISPATCH.md (matched by its code), else none.
+    pub(crate) async fn team_for(
+        &self,
+        company: CompanyId,
+        category: Category,
+    ) -> Result<Option<(TeamId, String)>> {
+        let mut c = self.db.read().await?;
+        let teams = people::list_teams(&mut c, company, None).await?;
+        let mapped = store::category_teams(&mut c, company).await?;
+        let id = match mapped.iter().find(|(cat, _)| cat == category.code()) {
+            Some((_, t)) => Some(TeamId(*t)),
+            None => teams
+                .iter()
+                .find(|t| t.code == default_team_for(category).code)
+                .map(|t| t.id),
+        };
+        Ok(id
+            .and_then(|id| teams.into_iter().find(|t| t.id == id))
+            .map(|t| (t.id, t.name)))
+    }
+
+    pub async fn category_teams(&self, actor: &Actor) -> Result<Vec<CategoryTeam>> {
+        actor.require(Resource::Team, Access::Read)?;
+        let mut out = Vec::new();
+        for cat in Category::ALL {
+            let team = self.team_for(actor.company_id, cat).await?;
+            out.push(CategoryTeam {
+                category: cat.code().into(),
+                team_id: team.as_ref().map(|t| t.0.0).unwrap_or(0),
+                team_name: team.map(|t| t.1),
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn set_category_team(
+        &self,
+        actor: &Actor,
+        input: &CategoryTeam,
+    ) -> Result<Vec<CategoryTeam>> {
+        actor.require(Resource::Team, Access::Write)?;
+        let cat = Category::parse(&input.category)?;
+        let team = self
+            .get_team(actor, TeamId(input.team_id))
+            .await
+            .map_err(|e| crate::directory::property::with_field(e, "team_id"))?;
+        let now = self.now_ms();
+        let mut tx = self.db.begin().await?;
+        store::set_category_team(&mut tx, actor.company_id, cat.code(), team.id).await?;
+        crate::audit::record(
+            &mut tx,
+            actor,
+            now,
+            "category_team",
+            0,
+            "update",
+            None,
+            Some(serde_json::json!({"category": cat.code(), "team_id": team.id})),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.category_teams(actor).await
+    }
+
+    /// A live suggestion for a text (the resident's report form, the agent's).
+    pub async fn suggest(&self, actor: &Actor, text: &str) -> Result<Suggestion> {
+        wuye_domain::dispatch::validate(text)?;
+        let (version, c) = self.classifier(actor.company_id).await?;
+        let prediction = c.classify(text)?;
+        let team = match Category::parse(&prediction.category.label) {
+            Ok(cat) => self.team_for(actor.company_id, cat).await?,
+            Err(_) => None,
+        };
+        Ok(Suggestion {
+            team_id: team.as_ref().map(|t| t.0.0),
+            team_name: team.map(|t| t.1),
+            prediction,
+            model_version: version,
+        })
+    }
+}
+
+impl App {
+    /// The name of the team a category goes to, for pages.
+    pub async fn team_for_category(&self, actor: &Actor, category: Category) -> Option<String> {
+        self.team_for(actor.company_id, category)
+            .await
+            .ok()
+            .flatten()
+            .map(|t| t.1)
+    }
+}
