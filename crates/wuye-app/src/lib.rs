@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod bench_seed;
 pub mod demo;
 pub mod demo_orders;
 pub mod directory;

@@ -22,6 +22,15 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Db(sqlx::Error),
+    /// The bulk path (bench seed) failed.
+    #[error("bulk load failed: {0}")]
+    Bulk(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Bulk(e.to_string())
+    }
 }
 
 /// Unique keys by name, with the table and columns SQLite reports instead of

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk;
 pub mod db;
 pub mod dialect;
 pub mod directory;

@@ -61,6 +61,17 @@ pub enum Command {
     /// 智能分类：判断报事的类别、紧急程度和类型；评估与训练模型（无需数据库）/ smart dispatch:
     /// category, urgency and kind of a message; evaluate and train models (no database needed)
     Classify(ClassifyArgs),
+    /// 性能基准：生成大量工单、对运行中的服务施压 / benchmarks: seed a large database, load-test a running server
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// 生成一个真实规模的物业公司和 N 张跨 12 个月的工单 / fill the database with a realistic company and N orders over 12 months
+    Seed(crate::commands::bench::SeedArgs),
+    /// 对本机运行中的服务施加负载并报告吞吐与延迟 / load-test a server on this machine and report throughput and latency
+    Run(crate::commands::bench::RunArgs),
 }
 
 #[derive(Args, Debug)]

@@ -1,6 +1,7 @@
 //! What each command does.
 
 mod admin;
+pub mod bench;
 mod classify;
 mod serve;
 
@@ -39,6 +40,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(cmd) => admin::user(&config, cmd).await,
         Command::Import(cmd) => admin::import(&config, cmd).await,
         Command::Backup(args) => admin::backup(&config, args).await,
+        Command::Bench(cmd) => bench::run(&config, cmd).await,
         Command::Classify(_) => unreachable!("handled above"),
     }
 }

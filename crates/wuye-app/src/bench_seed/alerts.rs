@@ -1,0 +1,126 @@
+//! SLA levels as rows: every level is a trigger; a fired one raised the
+//! alerts the SLA timer raises, to whoever held the order then.
+
+use super::company::Company;
+use super::derive::Sla;
+use super::generate::Ids;
+use super::plan::{DAY, MINUTE};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use wuye_domain::sla::{BREACH_LEVEL, EscalationTarget, WARNING_LEVEL};
+use wuye_store::bulk::{AlertRow, Batch, Text, TriggerRow};
+
+/// The order as the timer sees it.
+pub struct Subject<'a> {
+    pub order: i64,
+    pub number: &'a str,
+    pub place_label: &'a str,
+    /// (from, team, assignee, owner) after each change.
+    pub holders: &'a [super::replay::Holder],
+}
+
+pub struct Out<'a> {
+    pub ids: &'a mut Ids,
+    pub batch: &'a mut Batch,
+    pub rng: &'a mut ChaCha8Rng,
+}
+
+/// Adds the trigger rows of an order's levels, and the alerts of those fired.
+pub fn add(co: &Company, now: i64, s: &Subject, sla: &Sla, out: Out) {
+    let policy = sla
+        .clocks
+        .first()
+        .and_then(|c| c.policy_id)
+        .and_then(|id| co.sla.policies.iter().find(|(p, _)| *p == id))
+        .map(|(_, p)| p);
+    let leads = |team: i64| -> Vec<i64> {
+        co.teams
+            .iter()
+            .find(|t| t.id == team)
+            .and_then(|t| t.members.first())
+            .map(|s| vec![co.staff[*s].id])
+            .unwrap_or_default()
+    };
+    let of = |xs: &[usize]| xs.iter().map(|s| co.staff[*s].id).collect::<Vec<_>>();
+    for l in &sla.levels {
+        out.ids.trigger += 1;
+        out.batch.triggers.push(TriggerRow {
+            id: out.ids.trigger,
+            order_id: s.order,
+            company_id: co.id.0,
+            metric: l.metric.code(),
+            level: l.level,
+            fire_at: l.fire_at,
+            fired_at: l.fired_at,
+        });
+        let Some(fired) = l.fired_at else { continue };
+        let (_, team, assignee, owner) = s
+            .holders
+            .iter()
+            .rev()
+            .find(|h| h.0 <= fired)
+            .copied()
+            .unwrap_or((0, None, None, None));
+        let handler: Vec<i64> = match (assignee, team) {
+            (Some(a), _) => vec![a],
+            (None, Some(t)) => leads(t),
+            (None, None) => owner.into_iter().collect(),
+        };
+        let what = format!(
+            "工单 {}（{}）的{}时限",
+            s.number,
+            s.place_label,
+            l.metric.label_zh()
+        );
+        let (kind, role, who, message) = match l.level {
+            WARNING_LEVEL => ("warning", "assignee", handler, format!("{what}即将到期")),
+            BREACH_LEVEL => {
+                let mut who = handler;
+                who.extend(owner);
+                ("breach", "assignee", who, format!("{what}已超时"))
+            }
+            level => {
+                let Some(e) = policy.and_then(|p| p.escalations.get(level as usize)) else {
+                    continue;
+                };
+                let (role, who) = match e.notify {
+                    EscalationTarget::TeamLead => match team {
+                        Some(t) => ("team_lead", leads(t)),
+                        None => ("team_lead", of(&co.supervisors)),
+                    },
+                    EscalationTarget::Supervisor => ("supervisor", of(&co.supervisors)),
+                    EscalationTarget::Manager => ("manager", of(&co.managers)),
+                };
+                let msg = format!(
+                    "{what}已升级至第 {} 级（{}）",
+                    level + 1,
+                    e.notify.label_zh()
+                );
+                ("escalation", role, who, msg)
+            }
+        };
+        let mut seen = Vec::new();
+        for staff in who {
+            if seen.contains(&staff) {
+                continue;
+            }
+            seen.push(staff);
+            let read_at =
+                (fired < now - 3 * DAY).then(|| fired + out.rng.random_range(10 * MINUTE..DAY));
+            out.ids.alert += 1;
+            out.batch.alerts.push(AlertRow {
+                id: out.ids.alert,
+                company_id: co.id.0,
+                order_id: s.order,
+                metric: l.metric.code(),
+                level: l.level,
+                kind,
+                target_role: role,
+                staff_id: Some(staff),
+                message: Text::Owned(message.clone()),
+                created_at: fired,
+                read_at,
+            });
+        }
+    }
+}
