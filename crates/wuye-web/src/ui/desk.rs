@@ -447,6 +447,8 @@ pub struct OrderPage {
     pub error: Option<String>,
     pub base: &'static str,
     pub categories: Vec<Choice>,
+    /// Who was told what about the order (the workbench only).
+    pub deliveries: Option<Vec<super::notify::DeliveryLine>>,
 }
 
 impl OrderPage {
@@ -592,6 +594,11 @@ pub async fn build_order_page(
             selected: o.category.as_deref() == Some(c.code()),
         })
         .collect();
+    let deliveries = if base == "/desk" {
+        super::notify::order_deliveries(app, v, o.id).await
+    } else {
+        None
+    };
     OrderPage {
         ctx: Ctx::new(v, o.number.clone(), base),
         state: state_label(v.lang, &o.state),
@@ -615,6 +622,7 @@ pub async fn build_order_page(
         error,
         base,
         categories,
+        deliveries,
         o,
     }
 }

@@ -208,6 +208,66 @@ texts! {
     retrain: "用纠正样本重新训练", "Retrain with the corrections";
     bundled_model: "内置模型", "Bundled model";
     dispatch_enabled: "开启智能派单（关闭时只给出建议）", "Dispatch automatically (off: suggestions only)";
+    notifications: "通知", "Notifications";
+    inbox_unread: "未读", "Unread";
+    unread_tag: "未读", "Unread";
+    mark_one_read: "标为已读", "Mark as read";
+    mark_all_read: "全部标为已读", "Mark all as read";
+    no_notifications: "暂时没有通知。工单有进展时会在这里告诉您。", "No notifications yet. You will hear here when an order moves on.";
+    no_unread: "没有未读通知。", "No unread notifications.";
+    notify_prefs_title: "通知偏好", "Notification preferences";
+    notify_prefs_hint: "短信会发到您登记的手机号。", "Text messages go to your registered phone number.";
+    notify_email: "接收通知的邮箱（选填）", "E-mail for notifications (optional)";
+    notify_lang: "通知使用的语言", "Language of notifications";
+    lang_zh: "中文", "Chinese";
+    lang_en: "英文", "English";
+    saved: "已保存", "Saved";
+    deliveries_title: "通知记录", "Deliveries";
+    no_deliveries: "这张工单还没有发出过通知。", "No notifications have gone out for this order yet.";
+    event_label: "事件", "Event";
+    recipient: "接收人", "Recipient";
+    channel: "渠道", "Channel";
+    when: "时间", "When";
+    attempts: "尝试次数", "Attempts";
+    last_error: "最近一次错误", "Last error";
+    next_attempt: "下次尝试", "Next try";
+    urgent_bypass: "紧急，不受免打扰限制", "Urgent: not held by quiet hours";
+    notify_admin_title: "通知管理", "Notifications";
+    nav_notify: "通知", "Notifications";
+    channels_title: "通知渠道", "Channels";
+    configured: "已配置", "Set up";
+    not_configured: "未配置", "Not set up";
+    channel_off: "已停用", "Switched off";
+    in_app_always: "始终可用", "Always on";
+    channels_api_hint: "短信、邮件、群机器人和 Webhook 的账号与密钥目前通过接口设置：", "SMS, e-mail, robot and webhook accounts and keys are set up through the API for now:";
+    settings_summary: "短信免打扰时段 {quiet}（应急工单不受限）；每条通知最多尝试 {max} 次", "No SMS during {quiet} (except emergencies); each notification is tried at most {max} times";
+    settings_summary_no_quiet: "短信不设免打扰时段；每条通知最多尝试 {max} 次", "SMS at any hour; each notification is tried at most {max} times";
+    details: "详情", "Details";
+    message_label: "消息", "Message";
+    deliveries_list: "投递记录", "Delivery log";
+    no_failed: "没有发送失败的通知。", "No failed deliveries.";
+    no_matching: "没有这种状态的投递。", "No deliveries in this state.";
+    retry: "重试", "Retry";
+    retried: "已重新排队，稍后会再次发送。", "Queued again; it will be sent shortly.";
+    rules_title: "通知规则与模板", "Rules and templates";
+    rules_hint: "每个事件：通知哪些人、用什么渠道，以及消息怎么写。", "For each event: who is told, through which channels, and in which words.";
+    rule_enabled: "发送此事件的通知", "Send notifications for this event";
+    rule_off: "不通知", "Off";
+    customized: "已自定义", "Customized";
+    default_rule: "默认", "Default";
+    reset_default: "恢复默认", "Reset to default";
+    save_rule: "保存规则", "Save the rule";
+    template_title: "标题", "Title";
+    template_body: "内容", "Body";
+    save_template: "保存模板", "Save the template";
+    preview: "预览", "Preview";
+    preview_hint: "预览使用示例数据，内容会原样显示。", "The preview fills in sample values and shows the text as is.";
+    placeholders: "可用占位符", "Placeholders";
+    status_pending: "待发送", "Pending";
+    status_sending: "发送中", "Sending";
+    status_delivered: "已送达", "Delivered";
+    status_dead: "发送失败", "Failed";
+    colon: "：", ": ";
 }
 
 impl Texts {
@@ -297,5 +357,61 @@ pub fn action_label(lang: Lang, code: &str) -> String {
     match lang {
         Lang::Zh => zh.to_string(),
         Lang::En => en.to_string(),
+    }
+}
+
+/// The bell's accessible name: "通知，3 条未读" / "Notifications, 3 unread".
+pub fn unread_label(lang: Lang, n: i64) -> String {
+    match (lang, n) {
+        (Lang::Zh, 0) => "通知，没有未读".to_string(),
+        (Lang::Zh, n) => format!("通知，{n} 条未读"),
+        (Lang::En, 0) => "Notifications, none unread".to_string(),
+        (Lang::En, n) => format!("Notifications, {n} unread"),
+    }
+}
+
+/// A delivery's status (pending, sending, delivered, dead).
+pub fn delivery_status_label(lang: Lang, code: &str) -> String {
+    let t = Texts::of(lang);
+    match code {
+        "pending" => t.status_pending,
+        "sending" => t.status_sending,
+        "delivered" => t.status_delivered,
+        "dead" => t.status_dead,
+        other => other,
+    }
+    .to_string()
+}
+
+/// A notification event, channel or recipient code by its label.
+pub fn notify_label(lang: Lang, code: &str) -> String {
+    use wuye_domain::notify::{Channel, Event, Via, Who};
+    // The domain's English labels are lower case, made for running text.
+    let pick = |zh: &'static str, en: &'static str| match lang {
+        Lang::Zh => zh.to_string(),
+        Lang::En => {
+            let mut c = en.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        }
+    };
+    if let Ok(e) = Event::parse(code) {
+        return pick(e.label_zh(), e.label_en());
+    }
+    if let Ok(c) = Channel::parse(code) {
+        return pick(c.label_zh(), c.label_en());
+    }
+    if let Ok(v) = Via::parse(code) {
+        return pick(v.label_zh(), v.label_en());
+    }
+    if let Ok(w) = Who::parse(code) {
+        return pick(w.label_zh(), w.label_en());
+    }
+    match code {
+        "resident" => pick("业主", "resident"),
+        "staff" => pick("员工", "staff"),
+        "endpoint" => pick("群机器人 / Webhook", "robot / webhook"),
+        other => other.to_string(),
     }
 }

@@ -5,11 +5,13 @@
 
 pub mod admin;
 pub mod admin_dispatch;
+pub mod admin_notify;
 pub mod auth;
 pub mod dashboard;
 pub mod desk;
 pub mod fmt;
 pub mod i18n;
+pub mod notify;
 pub mod resident;
 pub mod session;
 pub mod tech;
@@ -37,6 +39,13 @@ pub struct Ctx {
     pub demo: bool,
     pub signed_in: bool,
     pub title: String,
+    /// The bell: unread notifications, and its accessible name.
+    pub unread: i64,
+    pub bell_label: String,
+    /// On the inbox itself the bell is the current page.
+    pub bell_current: bool,
+    /// Admins see the notification setup in the admin tabs.
+    pub is_admin: bool,
 }
 
 pub struct NavItem {
@@ -106,6 +115,10 @@ impl Ctx {
             demo: v.demo,
             signed_in: true,
             title: title.into(),
+            unread: v.unread,
+            bell_label: i18n::unread_label(v.lang, v.unread),
+            bell_current: false,
+            is_admin: a.is_admin(),
         }
     }
 
@@ -121,6 +134,10 @@ impl Ctx {
             demo,
             signed_in: false,
             title: title.into(),
+            unread: 0,
+            bell_label: String::new(),
+            bell_current: false,
+            is_admin: false,
         }
     }
 }
@@ -190,4 +207,6 @@ pub fn routes() -> Router<App> {
         .merge(admin::routes())
         .merge(admin_dispatch::routes())
         .merge(dashboard::routes())
+        .merge(notify::routes())
+        .merge(admin_notify::routes())
 }

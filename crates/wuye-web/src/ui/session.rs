@@ -24,6 +24,9 @@ pub struct Viewer {
     pub large: bool,
     pub csrf: String,
     pub demo: bool,
+    /// Unread notifications for the bell (not counted for htmx fragments,
+    /// which have no header; the bell's own fragment counts for itself).
+    pub unread: i64,
 }
 
 pub fn csrf_for(token: &str) -> String {
@@ -64,7 +67,17 @@ impl FromRequestParts<App> for Viewer {
             Err(_) => return Err(to_login()),
         };
         let (lang, large) = app.prefs(&actor).await.unwrap_or((None, false));
+        let fragment = parts.headers.contains_key("hx-request");
+        let unread = if fragment {
+            0
+        } else {
+            app.unread_notifications(&actor)
+                .await
+                .map(|u| u.unread)
+                .unwrap_or(0)
+        };
         Ok(Viewer {
+            unread,
             lang: lang.unwrap_or_else(|| anonymous_lang(&parts.headers)),
             large,
             csrf: csrf_for(&token),

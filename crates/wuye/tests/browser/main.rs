@@ -107,6 +107,45 @@ async fn the_whole_loop(t: Arc<TestApp>, b: Browser) {
     b.screenshot("desk-order").await;
     b.logout().await;
 
+    // The resident's bell counts the news (sent to the team, then to 刘师傅);
+    // opening one from the inbox marks it read.
+    b.size(PHONE).await;
+    b.login("13900000001", PASSWORD).await;
+    let resident = t.login("13900000001").await;
+    let (_, unread) = resident.get("/api/v1/notifications/unread").await;
+    let unread = unread["unread"].as_i64().unwrap();
+    assert!(unread >= 1, "the dispatch was notified");
+    assert_eq!(b.text("a.bell .bell-count").await, unread.to_string());
+    let label = b.wait_for("a.bell").await.attr("aria-label").await.unwrap();
+    assert_eq!(
+        label.as_deref(),
+        Some(format!("通知，{unread} 条未读").as_str())
+    );
+    b.click("a.bell").await;
+    b.wait_for(".inbox .note.unread").await;
+    assert_eq!(b.path().await, "/notifications");
+    b.screenshot("resident-inbox-phone").await;
+    b.click(&format!(".inbox .note.unread a[href='/r/orders/{id}']"))
+        .await;
+    b.wait_text("处理进度").await;
+    assert_eq!(b.path().await, order_path);
+    let mut left = unread;
+    for _ in 0..50 {
+        let (_, v) = resident.get("/api/v1/notifications/unread").await;
+        left = v["unread"].as_i64().unwrap();
+        if left == unread - 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(left, unread - 1, "opening a notification marks it read");
+    b.goto("/notifications").await;
+    b.click("form[action='/notifications/read-all'] button")
+        .await;
+    b.wait_for("a.bell[aria-label='通知，没有未读']").await;
+    b.wait_text("未读 0").await;
+    b.logout().await;
+
     // The technician, on a phone: accept, start, finish with a photo.
     b.size(PHONE).await;
     b.login("tech", PASSWORD).await;
@@ -208,6 +247,16 @@ async fn pages_are_accessible(t: Arc<TestApp>, b: Browser) {
         .post("/api/v1/orders", serde_json::json!({"kind": "repair", "text": "阳台灯不亮", "home_id": t.fx.home_a101.0}))
         .await;
     let id = v["order"]["id"].as_i64().unwrap();
+    // Dispatched: the resident has news in the inbox, the desk a delivery log.
+    let (s, _) = t
+        .login("agent")
+        .await
+        .post(
+            &format!("/api/v1/orders/{id}/steps"),
+            serde_json::json!({"action": "dispatch", "team_id": t.fx.team_water.0, "assignee_id": t.fx.tech.0}),
+        )
+        .await;
+    assert_eq!(s.as_u16(), 200);
     let mut problems = Vec::new();
     let mut check = async |b: &Browser, label: &str| {
         for p in b.axe().await {
@@ -224,7 +273,12 @@ async fn pages_are_accessible(t: Arc<TestApp>, b: Browser) {
             b.wait_for("html.large").await;
             b.screenshot("resident-home-large-text").await;
         }
-        for page in ["/r", "/r/report", &format!("/r/orders/{id}")] {
+        for page in [
+            "/r",
+            "/r/report",
+            &format!("/r/orders/{id}"),
+            "/notifications",
+        ] {
             b.goto(page).await;
             check(&b, &format!("{page} large={large}")).await;
         }
@@ -240,18 +294,54 @@ async fn pages_are_accessible(t: Arc<TestApp>, b: Browser) {
             "/desk/new",
             &format!("/desk/orders/{id}"),
             "/alerts",
+            "/notifications",
         ] {
             b.goto(page).await;
             check(&b, &format!("{page} large={large}")).await;
         }
         b.logout().await;
         b.login("admin", PASSWORD).await;
-        for page in ["/admin", "/admin/staff", "/admin/sla"] {
+        if large {
+            b.click("form[action='/prefs'] button[aria-pressed]").await;
+            b.wait_for("html.large").await;
+        }
+        for page in [
+            "/admin",
+            "/admin/staff",
+            "/admin/sla",
+            "/admin/notify?status=delivered&open=dispatched",
+        ] {
             b.goto(page).await;
             check(&b, &format!("{page} large={large}")).await;
         }
         if !large {
             b.screenshot("admin-setup").await;
+            // The template preview, swapped in by htmx, shows markup as text.
+            b.fill(
+                "#t-dispatched-zh-CN",
+                "<script>window.__xss = 1</script>新派单 {number}",
+            )
+            .await;
+            b.click("#ev-dispatched form[action$='/zh-CN'] button[formaction]")
+                .await;
+            b.wait_for("#pv-dispatched-zh-CN .preview-box").await;
+            assert_eq!(
+                b.path().await,
+                "/admin/notify?status=delivered&open=dispatched"
+            );
+            assert!(
+                b.text("#pv-dispatched-zh-CN .preview-title")
+                    .await
+                    .starts_with("<script>window.__xss = 1</script>新派单 BX")
+            );
+            let xss = b
+                .client
+                .execute("return window.__xss === undefined;", vec![])
+                .await
+                .unwrap();
+            assert_eq!(xss, serde_json::json!(true), "the script must not run");
+            check(&b, "/admin/notify with a preview").await;
+            b.screenshot("admin-notify").await;
         }
         b.logout().await;
         b.size(PHONE).await;

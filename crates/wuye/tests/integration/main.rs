@@ -9,6 +9,7 @@ mod dispatch;
 mod import;
 mod kpi;
 mod notify;
+mod notify_ui;
 mod order_fuzz;
 mod orders;
 mod photos;
