@@ -48,7 +48,7 @@ impl Default for FeatureConfig {
             max_ngram: 3,
             words: true,
             hmm: false,
-            word_weight: 1.5,
+            word_weight: 2.0,
             word_pairs: false,
             unigram_weight: 3.0,
         }

@@ -150,6 +150,8 @@ fn the_bundled_model_classifies() {
     let p = c.classify("厨房水管漏水").unwrap();
     assert_eq!(p.category.label, "plumbing");
     assert!(p.urgency_rule.is_none());
+    // A plain leak is urgent or normal, not an emergency (README, U1/U2).
+    assert_ne!(p.urgency.label, "emergency", "{p:?}");
     assert!(!p.reasons.is_empty());
     assert!(
         p.reasons.iter().any(|r| r.contains('水')),
@@ -207,6 +209,21 @@ fn urgency_rules_fire_and_exceptions_hold() {
     assert_eq!(rule("感谢保安及时处理煤气味的事"), None);
     assert_eq!(rule("请问燃气泄漏报警器在哪买"), None);
     assert_eq!(rule("楼道冒烟的事已经处理好了"), None);
+    // Signs of a danger, not only its name.
+    assert_eq!(
+        rule("一进门一股臭鸡蛋的味道 头有点晕").as_deref(),
+        Some("gas_leak")
+    );
+    assert_eq!(
+        rule("我爸有老年痴呆 早上出门到现在没回来").as_deref(),
+        Some("missing_person")
+    );
+    // Explicit negations, devices and procedures are not emergencies.
+    assert_eq!(rule("水管没爆 就是接头一直在滴"), None);
+    assert_eq!(rule("楼道灯不亮了 没有火花 就是不亮"), None);
+    assert_eq!(rule("漏电保护器跳了 推不上去"), None);
+    assert_eq!(rule("电梯里困人救援电话的贴纸掉了"), None);
+    assert_eq!(rule("电梯停了 没人被关在里面"), None);
     // The rule's outcome explains itself.
     let rules = c.rules();
     assert!(matches!(
