@@ -25,48 +25,74 @@ pub async fn contributions(c: &mut Conn, order: i64) -> Result<Vec<ContribRow>> 
     .await?)
 }
 
+/// Rows per multi-row statement: 8 values each stays far below the bind
+/// limits of SQLite (32,766) and PostgreSQL (65,535).
+const CHUNK: usize = 200;
+
 pub async fn replace_contributions(c: &mut Conn, order: i64, rows: &[ContribRow]) -> Result<()> {
     sqlx::query("DELETE FROM kpi_order_contrib WHERE order_id = $1")
         .bind(order)
         .execute(&mut *c)
         .await?;
-    for r in rows {
-        sqlx::query(
-            "INSERT INTO kpi_order_contrib (order_id, metric, day, community_id, team_id, assignee_id, num, den) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(order)
-        .bind(r.metric.clone())
-        .bind(r.day)
-        .bind(r.community_id)
-        .bind(r.team_id)
-        .bind(r.assignee_id)
-        .bind(r.num)
-        .bind(r.den)
-        .execute(&mut *c)
-        .await?;
+    for chunk in rows.chunks(CHUNK) {
+        let mut s = Sql::new(
+            "INSERT INTO kpi_order_contrib (order_id, metric, day, community_id, team_id, assignee_id, num, den) VALUES ",
+        );
+        for (i, r) in chunk.iter().enumerate() {
+            s.push(if i == 0 { "(" } else { ", (" });
+            s.bind(order)
+                .push(", ")
+                .bind(r.metric.clone())
+                .push(", ")
+                .bind(r.day);
+            s.push(", ").bind(r.community_id).push(", ").bind(r.team_id);
+            s.push(", ")
+                .bind(r.assignee_id)
+                .push(", ")
+                .bind(r.num)
+                .push(", ")
+                .bind(r.den);
+            s.push(")");
+        }
+        s.execute(c).await?;
     }
     Ok(())
 }
 
-/// Adds (possibly negative) amounts to a rollup cell.
-pub async fn add_to_rollup(c: &mut Conn, company: CompanyId, r: &ContribRow) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO kpi_rollups (company_id, community_id, team_id, assignee_id, metric, day, num, den) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (company_id, community_id, team_id, assignee_id, metric, day) \
-         DO UPDATE SET num = kpi_rollups.num + excluded.num, den = kpi_rollups.den + excluded.den",
-    )
-    .bind(company.0)
-    .bind(r.community_id)
-    .bind(r.team_id)
-    .bind(r.assignee_id)
-    .bind(r.metric.clone())
-    .bind(r.day)
-    .bind(r.num)
-    .bind(r.den)
-    .execute(c)
-    .await?;
+/// Adds (possibly negative) amounts to rollup cells, in one statement per
+/// chunk: an order's refresh used to cost one round trip per cell, inside
+/// the write transaction that every other writer waits for. The cells must
+/// be distinct (PostgreSQL refuses to update a row twice in one statement).
+pub async fn add_to_rollups(c: &mut Conn, company: CompanyId, rows: &[ContribRow]) -> Result<()> {
+    for chunk in rows.chunks(CHUNK) {
+        let mut s = Sql::new(
+            "INSERT INTO kpi_rollups (company_id, community_id, team_id, assignee_id, metric, day, num, den) VALUES ",
+        );
+        for (i, r) in chunk.iter().enumerate() {
+            s.push(if i == 0 { "(" } else { ", (" });
+            s.bind(company.0)
+                .push(", ")
+                .bind(r.community_id)
+                .push(", ")
+                .bind(r.team_id);
+            s.push(", ")
+                .bind(r.assignee_id)
+                .push(", ")
+                .bind(r.metric.clone());
+            s.push(", ")
+                .bind(r.day)
+                .push(", ")
+                .bind(r.num)
+                .push(", ")
+                .bind(r.den);
+            s.push(")");
+        }
+        s.push(
+            " ON CONFLICT (company_id, community_id, team_id, assignee_id, metric, day) \
+             DO UPDATE SET num = kpi_rollups.num + excluded.num, den = kpi_rollups.den + excluded.den",
+        );
+        s.execute(c).await?;
+    }
     Ok(())
 }
 

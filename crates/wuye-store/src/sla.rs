@@ -242,27 +242,39 @@ pub async fn set_order_summary(
 
 // ---- triggers --------------------------------------------------------------
 
-/// Schedules (or re-schedules) a level that has not fired yet; a level that
-/// fired stays fired.
+/// Schedules (or re-schedules) levels of one metric that have not fired
+/// yet, `(level, fire_at)` each, in one statement; a level that fired stays
+/// fired. The levels must be distinct.
 pub async fn schedule(
     c: &mut Conn,
     company: CompanyId,
     order: i64,
     metric: &str,
-    level: i64,
-    fire_at: Option<i64>,
+    levels: &[(i64, Option<i64>)],
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO sla_triggers (order_id, company_id, metric, level, fire_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (order_id, metric, level) DO UPDATE SET fire_at = excluded.fire_at WHERE sla_triggers.fired_at IS NULL",
-    )
-    .bind(order)
-    .bind(company.0)
-    .bind(metric.to_string())
-    .bind(level)
-    .bind(fire_at)
-    .execute(c)
-    .await?;
+    if levels.is_empty() {
+        return Ok(());
+    }
+    let mut s =
+        Sql::new("INSERT INTO sla_triggers (order_id, company_id, metric, level, fire_at) VALUES ");
+    for (i, (level, fire_at)) in levels.iter().enumerate() {
+        s.push(if i == 0 { "(" } else { ", (" });
+        s.bind(order)
+            .push(", ")
+            .bind(company.0)
+            .push(", ")
+            .bind(metric.to_string());
+        s.push(", ")
+            .bind(*level)
+            .push(", ")
+            .bind(*fire_at)
+            .push(")");
+    }
+    s.push(
+        " ON CONFLICT (order_id, metric, level) DO UPDATE SET fire_at = excluded.fire_at \
+         WHERE sla_triggers.fired_at IS NULL",
+    );
+    s.execute(c).await?;
     Ok(())
 }
 

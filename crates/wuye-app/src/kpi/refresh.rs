@@ -132,21 +132,45 @@ impl App {
         {
             return Ok(());
         }
-        for o in &old {
-            store::add_to_rollup(
-                c,
-                company,
-                &ContribRow {
-                    num: -o.num,
-                    den: -o.den,
-                    ..o.clone()
-                },
+        // The net change per cell: take the old contributions out, put the
+        // new ones in, and leave the cells whose amounts did not move alone.
+        type Cell = (String, i64, i64, i64, i64);
+        let mut delta: std::collections::BTreeMap<Cell, (i64, i64)> = Default::default();
+        let cell = |r: &ContribRow| {
+            (
+                r.metric.clone(),
+                r.day,
+                r.community_id,
+                r.team_id,
+                r.assignee_id,
             )
-            .await?;
+        };
+        for o in &old {
+            let d = delta.entry(cell(o)).or_default();
+            d.0 -= o.num;
+            d.1 -= o.den;
         }
         for n in &new {
-            store::add_to_rollup(c, company, n).await?;
+            let d = delta.entry(cell(n)).or_default();
+            d.0 += n.num;
+            d.1 += n.den;
         }
+        let changes: Vec<ContribRow> = delta
+            .into_iter()
+            .filter(|(_, (num, den))| *num != 0 || *den != 0)
+            .map(
+                |((metric, day, community_id, team_id, assignee_id), (num, den))| ContribRow {
+                    metric,
+                    day,
+                    community_id,
+                    team_id,
+                    assignee_id,
+                    num,
+                    den,
+                },
+            )
+            .collect();
+        store::add_to_rollups(c, company, &changes).await?;
         store::replace_contributions(c, order, &new).await?;
         Ok(())
     }

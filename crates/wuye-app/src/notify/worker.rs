@@ -211,12 +211,18 @@ impl App {
 
     async fn channel_loop(self, channel: Channel) {
         let mut wake = self.notices.subscribe();
+        let mut next = Some(i64::MIN); // look once at start-up
         loop {
-            if let Err(e) = self.deliver_channel(channel).await {
+            // Claiming takes the single writer, which every order change
+            // waits for: a wake-up claims only when a read shows this channel
+            // has something due (most changes notify one or two channels).
+            if next.is_some_and(|t| t <= self.now_ms())
+                && let Err(e) = self.deliver_channel(channel).await
+            {
                 tracing::warn!(channel = channel.code(), error = %e, "notification worker failed; retrying shortly");
                 tokio::time::sleep(Duration::from_secs(5)).await;
             }
-            let next = match self.db.read().await {
+            next = match self.db.read().await {
                 Ok(mut c) => store::next_due(&mut c, channel.code()).await.ok().flatten(),
                 Err(_) => None,
             };
@@ -228,8 +234,14 @@ impl App {
                 _ = wake.recv() => {
                     // Let the burst of a change settle (several rows, one pass).
                     tokio::time::sleep(Duration::from_millis(20)).await;
+                    next = match self.db.read().await {
+                        Ok(mut c) => store::next_due(&mut c, channel.code()).await.ok().flatten(),
+                        Err(_) => Some(i64::MIN), // cannot tell: try to claim
+                    };
+                    continue;
                 }
             }
+            next = Some(i64::MIN); // slept until the due time
         }
     }
 }

@@ -180,6 +180,7 @@ impl App {
             let mut levels = vec![WARNING_LEVEL, BREACH_LEVEL];
             levels.extend(0..policy.escalations.len() as i64);
             let mut keep_levels = Vec::new();
+            let mut schedule = Vec::new();
             for level in levels {
                 let Some(threshold) =
                     level_threshold_ms(target, policy.warn_percent, level, &policy.escalations)
@@ -194,9 +195,10 @@ impl App {
                 let fire_at = clock
                     .threshold_at(&cal, threshold)
                     .map(|t| t.as_millisecond());
-                store::schedule(c, company, order, metric.code(), level, fire_at).await?;
+                schedule.push((level, fire_at));
                 keep_levels.push(level);
             }
+            store::schedule(c, company, order, metric.code(), &schedule).await?;
             store::unschedule(c, order, metric.code(), &keep_levels).await?;
         }
         store::delete_clocks_except(c, order, &kept).await?;
