@@ -19,10 +19,20 @@ use wuye_domain::{Error, ErrorKind};
 use wuye_store::accounts::{self, UserRow};
 use wuye_store::people;
 
+/// At most this many argon2 computations at once. Each takes 19 MiB and a
+/// core for tens of milliseconds: 32 sign-ins at the same moment (as
+/// `wuye bench run` does) pushed the server's peak memory by 300 MB, and a
+/// flood of sign-ins would starve everything else. Waiting sign-ins queue.
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    tokio::sync::Semaphore::new(cores)
+});
+
 /// Hashes a password with argon2id (the crate's defaults: 19 MiB, t=2, p=1),
 /// off the async runtime because it is deliberately slow.
 pub async fn hash_password(password: &str) -> Result<String> {
     let pw = password.to_string();
+    let _permit = HASHING.acquire().await.map_err(AppError::internal)?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
         Argon2::default()
@@ -36,6 +46,9 @@ pub async fn hash_password(password: &str) -> Result<String> {
 
 pub async fn verify_password(password: &str, hash: &str) -> bool {
     let (pw, hash) = (password.to_string(), hash.to_string());
+    let Ok(_permit) = HASHING.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())

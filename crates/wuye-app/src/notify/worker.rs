@@ -216,16 +216,16 @@ impl App {
             // Claiming takes the single writer, which every order change
             // waits for: a wake-up claims only when a read shows this channel
             // has something due (most changes notify one or two channels).
-            if next.is_some_and(|t| t <= self.now_ms())
-                && let Err(e) = self.deliver_channel(channel).await
-            {
-                tracing::warn!(channel = channel.code(), error = %e, "notification worker failed; retrying shortly");
-                tokio::time::sleep(Duration::from_secs(5)).await;
+            if next.is_some_and(|t| t <= self.now_ms()) {
+                if let Err(e) = self.deliver_channel(channel).await {
+                    tracing::warn!(channel = channel.code(), error = %e, "notification worker failed; retrying shortly");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                }
+                next = match self.db.read().await {
+                    Ok(mut c) => store::next_due(&mut c, channel.code()).await.ok().flatten(),
+                    Err(_) => None,
+                };
             }
-            next = match self.db.read().await {
-                Ok(mut c) => store::next_due(&mut c, channel.code()).await.ok().flatten(),
-                Err(_) => None,
-            };
             let wait = next
                 .map(|t| (t - self.now_ms()).clamp(50, MAX_SLEEP_MS))
                 .unwrap_or(MAX_SLEEP_MS);
