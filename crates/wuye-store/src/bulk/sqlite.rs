@@ -77,7 +77,25 @@ impl SqliteSink {
             "PRAGMA locking_mode = EXCLUSIVE; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; \
              PRAGMA cache_size = -262144; PRAGMA foreign_keys = OFF;",
         )?;
-        let mode: String = conn.query_row("PRAGMA journal_mode = MEMORY", [], |r| r.get(0))?;
+        // Leaving WAL needs the database to itself, and the busy handler does
+        // not wait for that: the pool that made the company may still be
+        // finishing its last close (checkpoint, WAL removal) on its worker
+        // thread, so retry for a while instead of failing at once.
+        let mut tries = 0;
+        let mode: String = loop {
+            match conn.query_row("PRAGMA journal_mode = MEMORY", [], |r| r.get(0)) {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if matches!(
+                        e.code,
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                    ) && tries < 100 =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                other => break other?,
+            }
+        };
         if !mode.eq_ignore_ascii_case("memory") {
             return Err(StoreError::Bulk(format!(
                 "the database is in use by another connection (journal mode stayed {mode})"
