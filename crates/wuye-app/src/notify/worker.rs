@@ -209,6 +209,15 @@ impl App {
         while set.join_next().await.is_some() {}
     }
 
+    /// When the channel's next delivery falls due (None: nothing queued),
+    /// read without taking the writer; Err when the database cannot say.
+    async fn next_due(&self, channel: Channel) -> std::result::Result<Option<i64>, ()> {
+        let mut c = self.db.read().await.map_err(|_| ())?;
+        store::next_due(&mut c, channel.code())
+            .await
+            .map_err(|_| ())
+    }
+
     async fn channel_loop(self, channel: Channel) {
         let mut wake = self.notices.subscribe();
         let mut next = Some(i64::MIN); // look once at start-up
@@ -221,10 +230,7 @@ impl App {
                     tracing::warn!(channel = channel.code(), error = %e, "notification worker failed; retrying shortly");
                     tokio::time::sleep(Duration::from_secs(5)).await;
                 }
-                next = match self.db.read().await {
-                    Ok(mut c) => store::next_due(&mut c, channel.code()).await.ok().flatten(),
-                    Err(_) => None,
-                };
+                next = self.next_due(channel).await.unwrap_or(None);
             }
             let wait = next
                 .map(|t| (t - self.now_ms()).clamp(50, MAX_SLEEP_MS))
@@ -234,10 +240,8 @@ impl App {
                 _ = wake.recv() => {
                     // Let the burst of a change settle (several rows, one pass).
                     tokio::time::sleep(Duration::from_millis(20)).await;
-                    next = match self.db.read().await {
-                        Ok(mut c) => store::next_due(&mut c, channel.code()).await.ok().flatten(),
-                        Err(_) => Some(i64::MIN), // cannot tell: try to claim
-                    };
+                    // Cannot tell (database unavailable): try to claim.
+                    next = self.next_due(channel).await.unwrap_or(Some(i64::MIN));
                     continue;
                 }
             }
