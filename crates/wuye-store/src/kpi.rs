@@ -63,6 +63,8 @@ pub async fn replace_contributions(c: &mut Conn, order: i64, rows: &[ContribRow]
 /// chunk: an order's refresh used to cost one round trip per cell, inside
 /// the write transaction that every other writer waits for. The cells must
 /// be distinct (PostgreSQL refuses to update a row twice in one statement).
+/// The same amounts go to the wide cells (per community and company-wide)
+/// that company and community dashboards read.
 pub async fn add_to_rollups(c: &mut Conn, company: CompanyId, rows: &[ContribRow]) -> Result<()> {
     for chunk in rows.chunks(CHUNK) {
         let mut s = Sql::new(
@@ -93,7 +95,103 @@ pub async fn add_to_rollups(c: &mut Conn, company: CompanyId, rows: &[ContribRow
         );
         s.execute(c).await?;
     }
+    let wide = wide_cells(contrib_cells(rows));
+    for chunk in wide.chunks(CHUNK) {
+        let mut s = Sql::new(
+            "INSERT INTO kpi_rollups_wide (company_id, community_id, day, metric, num, den) VALUES ",
+        );
+        for (i, ((community, day, metric), (num, den))) in chunk.iter().enumerate() {
+            s.push(if i == 0 { "(" } else { ", (" });
+            s.bind(company.0)
+                .push(", ")
+                .bind(*community)
+                .push(", ")
+                .bind(*day);
+            s.push(", ")
+                .bind(metric.to_string())
+                .push(", ")
+                .bind(*num)
+                .push(", ")
+                .bind(*den);
+            s.push(")");
+        }
+        s.push(
+            " ON CONFLICT (company_id, community_id, day, metric) \
+             DO UPDATE SET num = kpi_rollups_wide.num + excluded.num, den = kpi_rollups_wide.den + excluded.den",
+        );
+        s.execute(c).await?;
+    }
     Ok(())
+}
+
+/// A wide cell: (community, or 0 for the whole company; day; metric).
+pub type WideCell<'a> = (i64, i64, &'a str);
+
+/// The sums of cells given as (community, day, metric, num, den) per
+/// community and for the whole company (community 0), distinct and in a fixed
+/// order (so concurrent writers on PostgreSQL lock shared cells in the same
+/// order). Cells that add nothing are left out.
+pub fn wide_cells<'a>(
+    cells: impl IntoIterator<Item = (i64, i64, &'a str, i64, i64)>,
+) -> Vec<(WideCell<'a>, (i64, i64))> {
+    let mut sums: std::collections::BTreeMap<WideCell<'a>, (i64, i64)> = Default::default();
+    for (community_id, day, metric, num, den) in cells {
+        for community in [0, community_id] {
+            let e = sums.entry((community, day, metric)).or_default();
+            e.0 += num;
+            e.1 += den;
+        }
+    }
+    sums.into_iter()
+        .filter(|(_, (n, d))| *n != 0 || *d != 0)
+        .collect()
+}
+
+fn contrib_cells(rows: &[ContribRow]) -> impl Iterator<Item = (i64, i64, &str, i64, i64)> {
+    rows.iter()
+        .map(|r| (r.community_id, r.day, r.metric.as_str(), r.num, r.den))
+}
+
+/// The wide cells that differ from the sums of the full cells, as
+/// (community, day, metric, wide (num, den), full (num, den)); empty when the
+/// two tables agree. Cells summing to nothing count as absent.
+pub async fn wide_drift(
+    c: &mut Conn,
+    company: CompanyId,
+) -> Result<Vec<(i64, i64, String, (i64, i64), (i64, i64))>> {
+    use std::collections::BTreeMap;
+    let full: Vec<ContribRow> = sqlx::query_as(
+        "SELECT metric, day, community_id, team_id, assignee_id, num, den FROM kpi_rollups WHERE company_id = $1",
+    )
+    .bind(company.0)
+    .fetch_all(&mut *c)
+    .await?;
+    let expected: BTreeMap<(i64, i64, String), (i64, i64)> = wide_cells(contrib_cells(&full))
+        .into_iter()
+        .map(|((community, day, metric), v)| ((community, day, metric.to_string()), v))
+        .collect();
+    let stored: Vec<(i64, i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT community_id, day, metric, num, den FROM kpi_rollups_wide WHERE company_id = $1",
+    )
+    .bind(company.0)
+    .fetch_all(c)
+    .await?;
+    let stored: BTreeMap<(i64, i64, String), (i64, i64)> = stored
+        .into_iter()
+        .filter(|(_, _, _, n, d)| *n != 0 || *d != 0)
+        .map(|(community, day, metric, n, d)| ((community, day, metric), (n, d)))
+        .collect();
+    let mut keys: Vec<_> = expected.keys().chain(stored.keys()).cloned().collect();
+    keys.sort();
+    keys.dedup();
+    Ok(keys
+        .into_iter()
+        .filter_map(|k| {
+            let w = stored.get(&k).copied().unwrap_or_default();
+            let f = expected.get(&k).copied().unwrap_or_default();
+            (w != f).then_some((k.0, k.1, k.2, w, f))
+        })
+        .collect())
 }
 
 /// Which rollup cells a query covers.
@@ -104,21 +202,42 @@ pub struct Scope {
     pub assignee: Option<StaffId>,
 }
 
-fn scoped(s: &mut Sql, company: CompanyId, scope: &Scope, from_day: i64, to_day: i64) {
+/// The table and filter a query reads: the wide cells when the scope is the
+/// company or some of its communities, the full cells when it names a team
+/// or a person.
+fn scoped(s: &mut Sql, company: CompanyId, scope: &Scope, from_day: i64, to_day: i64, wide: bool) {
+    s.push(if wide {
+        " FROM kpi_rollups_wide WHERE company_id = "
+    } else {
+        " FROM kpi_rollups WHERE company_id = "
+    });
     s.bind(company.0)
         .push(" AND day >= ")
         .bind(from_day)
         .push(" AND day <= ")
         .bind(to_day);
-    if let Some(cs) = &scope.communities {
-        s.push(" AND community_id IN ")
-            .bind_list(cs.iter().map(|c| c.0));
+    match &scope.communities {
+        Some(cs) => {
+            s.push(" AND community_id IN ")
+                .bind_list(cs.iter().map(|c| c.0));
+        }
+        None if wide => {
+            s.push(" AND community_id = 0");
+        }
+        None => {}
     }
     if let Some(t) = scope.team {
         s.push(" AND team_id = ").bind(t.0);
     }
     if let Some(a) = scope.assignee {
         s.push(" AND assignee_id = ").bind(a.0);
+    }
+}
+
+impl Scope {
+    /// Whether the wide cells answer this scope (no team, no person).
+    fn is_wide(&self) -> bool {
+        self.team.is_none() && self.assignee.is_none()
     }
 }
 
@@ -130,10 +249,8 @@ pub async fn totals(
     from_day: i64,
     to_day: i64,
 ) -> Result<Vec<(String, i64, i64)>> {
-    let mut s = Sql::new(
-        "SELECT metric, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT) FROM kpi_rollups WHERE company_id = ",
-    );
-    scoped(&mut s, company, scope, from_day, to_day);
+    let mut s = Sql::new("SELECT metric, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT)");
+    scoped(&mut s, company, scope, from_day, to_day, scope.is_wide());
     s.push(" GROUP BY metric");
     Ok(s.fetch_all(c).await?)
 }
@@ -147,10 +264,8 @@ pub async fn series(
     to_day: i64,
     prefix: &str,
 ) -> Result<Vec<(String, i64, i64, i64)>> {
-    let mut s = Sql::new(
-        "SELECT metric, day, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT) FROM kpi_rollups WHERE company_id = ",
-    );
-    scoped(&mut s, company, scope, from_day, to_day);
+    let mut s = Sql::new("SELECT metric, day, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT)");
+    scoped(&mut s, company, scope, from_day, to_day, scope.is_wide());
     s.push(" AND metric LIKE ")
         .bind(format!("{}%", crate::dialect::like_escape(prefix)))
         .push(" ESCAPE '\\'");
@@ -170,9 +285,9 @@ pub async fn by_holder(
 ) -> Result<Vec<(i64, String, i64, i64)>> {
     let col = if person { "assignee_id" } else { "team_id" };
     let mut s = Sql::new(&format!(
-        "SELECT {col}, metric, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT) FROM kpi_rollups WHERE company_id = "
+        "SELECT {col}, metric, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT)"
     ));
-    scoped(&mut s, company, scope, from_day, to_day);
+    scoped(&mut s, company, scope, from_day, to_day, false);
     s.push(" AND metric IN ")
         .bind_list(metrics.iter().map(|m| m.to_string()));
     s.push(&format!(" GROUP BY {col}, metric ORDER BY {col}"));

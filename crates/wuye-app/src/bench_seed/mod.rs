@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use wuye_domain::Error;
 use wuye_domain::ids::StaffId;
-use wuye_store::bulk::{self, Batch, RollupRow, Text};
+use wuye_store::bulk::{self, Batch, RollupRow, Text, WideRollupRow};
 use wuye_store::{Backend, Db, DbOptions, StoreError};
 
 /// The password of every bench account.
@@ -254,10 +254,30 @@ fn produce(
             },
         )
         .collect();
+    last.rollups_wide = wide_rollups(co.id.0, &last.rollups);
     send(last)?;
     let mut assigned: Vec<_> = g.assigned.iter().map(|(s, t)| (*s, *t)).collect();
     assigned.sort();
     Ok((g.stats.clone(), assigned))
+}
+
+/// The wide cells the application keeps beside the full ones: per
+/// community and company-wide (community 0), as `add_to_rollups` writes them.
+fn wide_rollups(company: i64, cells: &[RollupRow]) -> Vec<WideRollupRow> {
+    let cells = cells
+        .iter()
+        .map(|r| (r.community_id, r.day, &*r.metric, r.num, r.den));
+    wuye_store::kpi::wide_cells(cells)
+        .into_iter()
+        .map(|((community_id, day, metric), (num, den))| WideRollupRow {
+            company_id: company,
+            community_id,
+            day,
+            metric: Text::Owned(metric.to_string()),
+            num,
+            den,
+        })
+        .collect()
 }
 
 /// Writes the batches; returns the rows written and how durability was

@@ -291,6 +291,11 @@ async fn a_seeded_database_is_what_the_application_would_have_made() {
         t
     };
     let before = rollups(app.clone()).await;
+    let drift = |app: crate::App| async move {
+        let mut c = app.db.read().await.unwrap();
+        wuye_store::kpi::wide_drift(&mut c, company).await.unwrap()
+    };
+    assert_eq!(drift(app.clone()).await, vec![], "seeded wide rollups");
     let ids: Vec<i64> = {
         let mut c = app.db.read().await.unwrap();
         wuye_store::kpi::order_ids(&mut c, company, 0, 5_000)
@@ -360,6 +365,11 @@ async fn a_seeded_database_is_what_the_application_would_have_made() {
         before,
         rollups(app.clone()).await,
         "the rollups are the sums of the contributions"
+    );
+    assert_eq!(
+        drift(app.clone()).await,
+        vec![],
+        "wide rollups after refresh"
     );
     // The SLA timer finds (almost) nothing overdue: past levels were fired.
     let fired = app.run_sla_timer().await.unwrap();

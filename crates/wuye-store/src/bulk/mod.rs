@@ -116,6 +116,8 @@ pub struct Batch {
     pub alerts: Vec<AlertRow>,
     pub contributions: Vec<ContribRow>,
     pub rollups: Vec<RollupRow>,
+    /// The sums of `rollups` per community and company-wide (community 0).
+    pub rollups_wide: Vec<WideRollupRow>,
     pub counters: Vec<CounterRow>,
 }
 
@@ -135,6 +137,7 @@ impl Batch {
             + self.alerts.len()
             + self.contributions.len()
             + self.rollups.len()
+            + self.rollups_wide.len()
             + self.counters.len()
     }
 }

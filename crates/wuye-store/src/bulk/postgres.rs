@@ -174,6 +174,7 @@ impl PgSink {
         self.copy(&b.alerts).await?;
         self.copy(&b.contributions).await?;
         self.copy(&b.rollups).await?;
+        self.copy(&b.rollups_wide).await?;
         self.copy(&b.counters).await?;
         self.conn.execute("COMMIT").await?;
         Ok(())

@@ -233,6 +233,15 @@ bulk_row!(RollupRow => "kpi_rollups" {
     den: i64,
 });
 
+bulk_row!(WideRollupRow => "kpi_rollups_wide" {
+    company_id: i64,
+    community_id: i64,
+    day: i64,
+    metric: Text,
+    num: i64,
+    den: i64,
+});
+
 bulk_row!(CounterRow => "order_counters" {
     company_id: i64,
     prefix: &'static str,

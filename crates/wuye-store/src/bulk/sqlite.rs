@@ -154,6 +154,7 @@ impl SqliteSink {
         self.insert(&b.alerts)?;
         self.insert(&b.contributions)?;
         self.insert(&b.rollups)?;
+        self.insert(&b.rollups_wide)?;
         self.insert(&b.counters)?;
         self.pending += b.rows();
         if self.pending >= COMMIT_ROWS {

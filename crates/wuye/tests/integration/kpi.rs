@@ -129,6 +129,15 @@ async fn kpis_on_known_orders(t: Arc<TestApp>) {
     assert!(t.app.kpi_rebuild(t.fx.company).await.unwrap() >= 5);
     let (_, again) = sup.get(&format!("/api/v1/kpi/dashboard?{range}")).await;
     assert_eq!(before, again["tiles"]);
+    // The company-wide and per-community cells the dashboard read are the
+    // sums of the per-team and per-person cells.
+    let drift = {
+        let mut c = t.app.db.read().await.unwrap();
+        wuye_store::kpi::wide_drift(&mut c, t.fx.company)
+            .await
+            .unwrap()
+    };
+    assert!(drift.is_empty(), "wide rollups drifted: {drift:?}");
     // Agents do not read the dashboard.
     let (s, _) = agent.get("/api/v1/kpi/dashboard").await;
     assert_eq!(s, StatusCode::FORBIDDEN);

@@ -1,0 +1,23 @@
+-- The sums per community and for the whole company, per metric and day,
+-- without the team and person split of kpi_rollups. A month's dashboard for
+-- a whole company reads about 6,000 cells here; in kpi_rollups it read about
+-- 400,000 at 1,000,000 orders (0.8 s on SQLite, 8 s on PostgreSQL).
+-- community_id 0 holds the whole company. Kept in step with kpi_rollups in
+-- the same statement batch (wuye_store::kpi::add_to_rollups).
+CREATE TABLE kpi_rollups_wide (
+    company_id    INTEGER NOT NULL,
+    community_id  INTEGER NOT NULL,  -- 0: the whole company
+    day           INTEGER NOT NULL,
+    metric        TEXT    NOT NULL,
+    num           INTEGER NOT NULL,
+    den           INTEGER NOT NULL,
+    PRIMARY KEY (company_id, community_id, day, metric)
+) WITHOUT ROWID;
+
+INSERT INTO kpi_rollups_wide (company_id, community_id, day, metric, num, den)
+SELECT company_id, community_id, day, metric, SUM(num), SUM(den)
+FROM kpi_rollups GROUP BY company_id, community_id, day, metric;
+
+INSERT INTO kpi_rollups_wide (company_id, community_id, day, metric, num, den)
+SELECT company_id, 0, day, metric, SUM(num), SUM(den)
+FROM kpi_rollups GROUP BY company_id, day, metric;
