@@ -264,16 +264,26 @@ fn produce(
 /// The wide cells the application keeps beside the full ones: per
 /// community and company-wide (community 0), as `add_to_rollups` writes them.
 fn wide_rollups(company: i64, cells: &[RollupRow]) -> Vec<WideRollupRow> {
-    let cells = cells
-        .iter()
-        .map(|r| (r.community_id, r.day, &*r.metric, r.num, r.den));
+    let cells = cells.iter().map(|r| {
+        (
+            r.community_id,
+            r.team_id,
+            r.assignee_id,
+            r.day,
+            &*r.metric,
+            r.num,
+            r.den,
+        )
+    });
     wuye_store::kpi::wide_cells(cells)
         .into_iter()
-        .map(|((community_id, day, metric), (num, den))| WideRollupRow {
+        .map(|(k, (num, den))| WideRollupRow {
             company_id: company,
-            community_id,
-            day,
-            metric: Text::Owned(metric.to_string()),
+            community_id: k.community,
+            team_id: k.team,
+            assignee_id: k.assignee,
+            day: k.day,
+            metric: Text::Owned(k.metric.to_string()),
             num,
             den,
         })

@@ -1,23 +1,48 @@
--- The sums per community and for the whole company, per metric and day,
--- without the team and person split of kpi_rollups. A month's dashboard for
--- a whole company reads about 6,000 cells here; in kpi_rollups it read about
--- 400,000 at 1,000,000 orders (0.8 s on SQLite, 8 s on PostgreSQL).
--- community_id 0 holds the whole company. Kept in step with kpi_rollups in
--- the same statement batch (wuye_store::kpi::add_to_rollups).
+-- The rollups summed to the levels the dashboards read: the company, each
+-- community, team and person, each team and person within a community.
+-- "All" is a sentinel: community 0, team or person -1 (0 already means
+-- "none"). A month's company dashboard reads about 6,000 cells here; from
+-- kpi_rollups it summed about 400,000 at 1,000,000 orders (0.8 s on SQLite,
+-- 8 s on PostgreSQL). Kept in step with kpi_rollups in the same transaction
+-- (crates/wuye-store/src/kpi/rollups.rs, which explains the levels).
 CREATE TABLE kpi_rollups_wide (
     company_id    BIGINT  NOT NULL,
-    community_id  BIGINT  NOT NULL,  -- 0: the whole company
+    community_id  BIGINT  NOT NULL,  -- 0: every community
+    team_id       BIGINT  NOT NULL,  -- -1: every team; 0: none
+    assignee_id   BIGINT  NOT NULL,  -- -1: every person; 0: none
     day           BIGINT  NOT NULL,
     metric        TEXT    NOT NULL,
     num           BIGINT  NOT NULL,
     den           BIGINT  NOT NULL,
-    PRIMARY KEY (company_id, community_id, day, metric)
+    PRIMARY KEY (company_id, community_id, team_id, assignee_id, day, metric)
 );
 
-INSERT INTO kpi_rollups_wide (company_id, community_id, day, metric, num, den)
-SELECT company_id, community_id, day, metric, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT)
+-- the company
+INSERT INTO kpi_rollups_wide (company_id, community_id, team_id, assignee_id, day, metric, num, den)
+SELECT company_id, 0, -1, -1, day, metric, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT)
+FROM kpi_rollups GROUP BY company_id, day, metric;
+
+-- each community
+INSERT INTO kpi_rollups_wide (company_id, community_id, team_id, assignee_id, day, metric, num, den)
+SELECT company_id, community_id, -1, -1, day, metric, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT)
 FROM kpi_rollups GROUP BY company_id, community_id, day, metric;
 
-INSERT INTO kpi_rollups_wide (company_id, community_id, day, metric, num, den)
-SELECT company_id, 0, day, metric, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT)
-FROM kpi_rollups GROUP BY company_id, day, metric;
+-- each team
+INSERT INTO kpi_rollups_wide (company_id, community_id, team_id, assignee_id, day, metric, num, den)
+SELECT company_id, 0, team_id, -1, day, metric, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT)
+FROM kpi_rollups GROUP BY company_id, team_id, day, metric;
+
+-- each team in each community
+INSERT INTO kpi_rollups_wide (company_id, community_id, team_id, assignee_id, day, metric, num, den)
+SELECT company_id, community_id, team_id, -1, day, metric, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT)
+FROM kpi_rollups GROUP BY company_id, community_id, team_id, day, metric;
+
+-- each person
+INSERT INTO kpi_rollups_wide (company_id, community_id, team_id, assignee_id, day, metric, num, den)
+SELECT company_id, 0, -1, assignee_id, day, metric, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT)
+FROM kpi_rollups GROUP BY company_id, assignee_id, day, metric;
+
+-- each person in each community
+INSERT INTO kpi_rollups_wide (company_id, community_id, team_id, assignee_id, day, metric, num, den)
+SELECT company_id, community_id, -1, assignee_id, day, metric, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT)
+FROM kpi_rollups GROUP BY company_id, community_id, assignee_id, day, metric;

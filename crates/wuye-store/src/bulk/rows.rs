@@ -236,6 +236,8 @@ bulk_row!(RollupRow => "kpi_rollups" {
 bulk_row!(WideRollupRow => "kpi_rollups_wide" {
     company_id: i64,
     community_id: i64,
+    team_id: i64,
+    assignee_id: i64,
     day: i64,
     metric: Text,
     num: i64,

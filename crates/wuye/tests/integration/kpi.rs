@@ -138,6 +138,39 @@ async fn kpis_on_known_orders(t: Arc<TestApp>) {
             .unwrap()
     };
     assert!(drift.is_empty(), "wide rollups drifted: {drift:?}");
+    // Every scope reads the same amounts, whichever level answers it: a
+    // team with its one technician reads the full cells, the team alone,
+    // the technician alone and community A (where every order is) read
+    // the wide ones.
+    let scoped = |q: String| {
+        let (sup, range) = (&sup, &range);
+        async move {
+            let (s, d) = sup.get(&format!("/api/v1/kpi/dashboard?{range}{q}")).await;
+            assert_eq!(s, StatusCode::OK, "{q}: {d}");
+            d
+        }
+    };
+    let (water, tech_id) = (t.fx.team_water.0, t.fx.tech.0);
+    let full = scoped(format!("&team_id={water}&assignee_id={tech_id}")).await;
+    assert_eq!(tile(&full, "repair_24h")["denominator"], 3, "{full}");
+    let team = scoped(format!("&team_id={water}")).await;
+    assert_eq!(team["tiles"], full["tiles"]);
+    let person = scoped(format!("&assignee_id={tech_id}")).await;
+    assert_eq!(person["tiles"], full["tiles"]);
+    let community = scoped(format!("&community_id={}", t.fx.a.0)).await;
+    assert_eq!(community["tiles"], before);
+    assert_eq!(community["teams"], dash["teams"]);
+    let water_row = dash["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["team_id"] == water)
+        .unwrap();
+    assert_eq!(water_row["repair_24h"], 66.7, "{water_row}");
+    assert_eq!(
+        water_row["created"], 3,
+        "A, B and C; the cancelled D counts nowhere: {water_row}"
+    );
     // Agents do not read the dashboard.
     let (s, _) = agent.get("/api/v1/kpi/dashboard").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
