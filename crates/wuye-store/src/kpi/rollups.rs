@@ -14,10 +14,11 @@
 //! | team in a community    | c         | t    | -1     |
 //! | person                 | 0         | -1   | p      |
 //! | person in a community  | c         | -1   | p      |
+//! | person in a team       | 0         | t    | p      |
 //!
 //! A query names every key column (by value or by list), so each read is a
-//! few index seeks and a range of days. Only a scope with both a team and a
-//! person reads the full cells.
+//! few index seeks and a range of days. Only a scope that names communities,
+//! a team and a person reads the full cells, by their primary key.
 
 use super::{CHUNK, ContribRow};
 use crate::sql::Sql;
@@ -122,6 +123,7 @@ pub fn wide_cells<'a>(
             (community, team, ALL),
             (COMPANY, ALL, assignee),
             (community, ALL, assignee),
+            (COMPANY, team, assignee),
         ];
         for (community, team, assignee) in levels {
             let key = WideCell {
@@ -226,9 +228,18 @@ enum Holder {
     Person,
 }
 
+/// How a query constrains one key column.
+#[derive(Debug, Clone, Copy)]
+enum Pick<'a> {
+    One(i64),
+    List(&'a [i64]),
+    /// Summed over: the sentinel in the wide cells, no filter in the full.
+    All,
+}
+
 /// Appends the table and the filter of a query. `holders` are the ids a
-/// per-team or per-person query groups by (the wide cells are read by
-/// naming them, a seek each).
+/// per-team or per-person query groups by (the cells are read by naming
+/// them, a seek each).
 fn scoped(
     s: &mut Sql,
     company: CompanyId,
@@ -236,48 +247,50 @@ fn scoped(
     (from_day, to_day): (i64, i64),
     holders: Option<(Holder, &[i64])>,
 ) {
-    let by = holders.map(|(h, _)| h);
-    let team = scope.team.is_some() || by == Some(Holder::Team);
-    let person = scope.assignee.is_some() || by == Some(Holder::Person);
-    let wide = !(team && person);
+    let communities: Vec<i64> = scope.communities.iter().flatten().map(|c| c.0).collect();
+    let pick = |one: Option<i64>, of: Holder| match (one, holders) {
+        (Some(v), _) => Pick::One(v),
+        (None, Some((h, ids))) if h == of => Pick::List(ids),
+        _ => Pick::All,
+    };
+    let columns = [
+        (
+            "community_id",
+            if scope.communities.is_some() {
+                Pick::List(&communities)
+            } else {
+                Pick::All
+            },
+            COMPANY,
+        ),
+        ("team_id", pick(scope.team.map(|t| t.0), Holder::Team), ALL),
+        (
+            "assignee_id",
+            pick(scope.assignee.map(|a| a.0), Holder::Person),
+            ALL,
+        ),
+    ];
+    let wide = columns.iter().any(|(_, p, _)| matches!(p, Pick::All));
     s.push(if wide {
         " FROM kpi_rollups_wide WHERE company_id = "
     } else {
         " FROM kpi_rollups WHERE company_id = "
     });
     s.bind(company.0);
-    match &scope.communities {
-        Some(cs) => {
-            s.push(" AND community_id IN ")
-                .bind_list(cs.iter().map(|c| c.0));
-        }
-        None if wide => {
-            s.push(" AND community_id = ").bind(COMPANY);
-        }
-        None => {}
-    }
-    let column = |s: &mut Sql, name: &str, value: Option<i64>, of: Holder| match value {
-        Some(v) => {
-            s.push(&format!(" AND {name} = ")).bind(v);
-        }
-        None => match holders {
-            Some((h, ids)) if h == of && wide => {
+    for (name, p, sentinel) in columns {
+        match p {
+            Pick::One(v) => {
+                s.push(&format!(" AND {name} = ")).bind(v);
+            }
+            Pick::List(ids) => {
                 s.push(&format!(" AND {name} IN "))
                     .bind_list(ids.iter().copied());
             }
-            _ if wide => {
-                s.push(&format!(" AND {name} = ")).bind(ALL);
+            Pick::All => {
+                s.push(&format!(" AND {name} = ")).bind(sentinel);
             }
-            _ => {}
-        },
-    };
-    column(s, "team_id", scope.team.map(|t| t.0), Holder::Team);
-    column(
-        s,
-        "assignee_id",
-        scope.assignee.map(|a| a.0),
-        Holder::Person,
-    );
+        }
+    }
     s.push(" AND day >= ")
         .bind(from_day)
         .push(" AND day <= ")

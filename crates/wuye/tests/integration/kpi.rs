@@ -138,10 +138,9 @@ async fn kpis_on_known_orders(t: Arc<TestApp>) {
             .unwrap()
     };
     assert!(drift.is_empty(), "wide rollups drifted: {drift:?}");
-    // Every scope reads the same amounts, whichever level answers it: a
-    // team with its one technician reads the full cells, the team alone,
-    // the technician alone and community A (where every order is) read
-    // the wide ones.
+    // Every scope reads the same amounts, whichever level answers it:
+    // community A (where every order is) with the team and its one
+    // technician reads the full cells; the others read the wide ones.
     let scoped = |q: String| {
         let (sup, range) = (&sup, &range);
         async move {
@@ -151,13 +150,24 @@ async fn kpis_on_known_orders(t: Arc<TestApp>) {
         }
     };
     let (water, tech_id) = (t.fx.team_water.0, t.fx.tech.0);
-    let full = scoped(format!("&team_id={water}&assignee_id={tech_id}")).await;
+    let a = t.fx.a.0;
+    let full = scoped(format!(
+        "&community_id={a}&team_id={water}&assignee_id={tech_id}"
+    ))
+    .await;
     assert_eq!(tile(&full, "repair_24h")["denominator"], 3, "{full}");
+    let team_person = scoped(format!("&team_id={water}&assignee_id={tech_id}")).await;
+    assert_eq!(team_person["tiles"], full["tiles"]);
+    let community_team = scoped(format!("&community_id={a}&team_id={water}")).await;
+    assert_eq!(community_team["tiles"], full["tiles"]);
+    let community_person = scoped(format!("&community_id={a}&assignee_id={tech_id}")).await;
+    assert_eq!(community_person["tiles"], full["tiles"]);
+    assert_eq!(community_person["teams"], full["teams"]);
     let team = scoped(format!("&team_id={water}")).await;
     assert_eq!(team["tiles"], full["tiles"]);
     let person = scoped(format!("&assignee_id={tech_id}")).await;
     assert_eq!(person["tiles"], full["tiles"]);
-    let community = scoped(format!("&community_id={}", t.fx.a.0)).await;
+    let community = scoped(format!("&community_id={a}")).await;
     assert_eq!(community["tiles"], before);
     assert_eq!(community["teams"], dash["teams"]);
     let water_row = dash["teams"]
