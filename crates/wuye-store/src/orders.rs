@@ -375,7 +375,24 @@ pub struct ListQuery<'a> {
 }
 
 pub async fn list(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Result<Vec<OrderRow>> {
-    let mut s = Sql::new(&format!("SELECT {COLS} {FROM} WHERE o.company_id = "));
+    let f = q.filter;
+    // Newest matches first on SQLite: driven from the full-text index, read
+    // backwards, the query stops after a page. Filtering orders by an
+    // `id IN (every match)` list made SQLite collect and probe all matches
+    // of a common word (26,000 of 1,000,000 orders for 漏水: 200 ms).
+    let fts_first = backend == Backend::Sqlite && f.fts.is_some() && q.sort == Sort::Created;
+    let mut s = if let (true, Some(text)) = (fts_first, &f.fts) {
+        let from = FROM.replacen(
+            "FROM work_orders o",
+            "FROM work_order_fts JOIN work_orders o ON o.id = work_order_fts.rowid",
+            1,
+        );
+        let mut s = Sql::new(&format!("SELECT {COLS} {from} WHERE work_order_fts MATCH "));
+        s.bind(text.clone()).push(" AND o.company_id = ");
+        s
+    } else {
+        Sql::new(&format!("SELECT {COLS} {FROM} WHERE o.company_id = "))
+    };
     s.bind(q.company.0);
     let v = q.visibility;
     if let Some(cs) = &v.communities {
@@ -404,11 +421,10 @@ pub async fn list(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Result<V
             .bind(r.0)
             .push(")");
     }
-    let f = q.filter;
     if let Some(n) = &f.number {
         s.push(" AND o.number = ").bind(n.clone());
     }
-    if let Some(text) = &f.fts {
+    if let Some(text) = f.fts.as_ref().filter(|_| !fts_first) {
         s.push(" AND ")
             .push(&dialect::fts_condition(backend, "o"))
             .bind(text.clone())
@@ -461,6 +477,12 @@ pub async fn list(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Result<V
             .bind(t);
     }
     match q.sort {
+        Sort::Created if fts_first => {
+            if let Some((_, id)) = q.after {
+                s.push(" AND work_order_fts.rowid < ").bind(id);
+            }
+            s.push(" ORDER BY work_order_fts.rowid DESC");
+        }
         Sort::Created => {
             if let Some((_, id)) = q.after {
                 s.push(" AND o.id < ").bind(id);

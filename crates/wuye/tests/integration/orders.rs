@@ -848,6 +848,26 @@ async fn search_filters_and_pages(t: Arc<TestApp>) {
         (s, code(&v)),
         (StatusCode::UNPROCESSABLE_ENTITY, "state_invalid")
     );
+    // Search results page too, newest first, with the other filters applied.
+    let leak2 = create(
+        &agent,
+        json!({"kind": "complaint", "text": "楼道天花板漏水没人管", "building_id": t.fx.building_a.0}),
+    )
+    .await;
+    let (_, s1) = agent.get("/api/v1/orders?q=漏水&limit=1").await;
+    assert_eq!(ids(&s1), vec![id(&leak2)]);
+    let (_, s2) = agent
+        .get(&format!(
+            "/api/v1/orders?q=漏水&limit=1&after={}",
+            s1["next"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(ids(&s2), vec![id(&leak)]);
+    assert!(s2["next"].is_null(), "{s2}");
+    let (_, r) = agent.get("/api/v1/orders?q=漏水&kind=repair").await;
+    assert_eq!(ids(&r), vec![id(&leak)]);
+    let (_, r) = agent.get("/api/v1/orders?q=漏水&sort=deadline").await;
+    assert_eq!(ids(&r).len(), 2);
 }
 
 async fn comments_and_internal_notes(t: Arc<TestApp>) {
