@@ -390,6 +390,18 @@ pub async fn list(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Result<V
         let mut s = Sql::new(&format!("SELECT {COLS} {from} WHERE work_order_fts MATCH "));
         s.bind(text.clone()).push(" AND o.company_id = ");
         s
+    } else if q.sort == Sort::Deadline {
+        // A deadline page sorts every order that passes the filters (an
+        // agent's open queue is tens of thousands at 1,000,000 orders):
+        // sort ids and keys only, then join and read the page's rows.
+        // `+company_id` is not an index term: without statistics SQLite
+        // otherwise walks the whole company's index (1,000,000 orders,
+        // 460 ms) rather than the community, team or assignee index
+        // (70 ms for all 20 communities' open orders). PostgreSQL reads
+        // `+x` as x.
+        Sql::new(&format!(
+            "SELECT {COLS} {FROM} WHERE o.id IN (SELECT o.id FROM work_orders o WHERE +o.company_id = "
+        ))
     } else {
         Sql::new(&format!("SELECT {COLS} {FROM} WHERE o.company_id = "))
     };
@@ -501,10 +513,14 @@ pub async fn list(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Result<V
                     .bind(id)
                     .push("))");
             }
-            s.push(&format!(" ORDER BY {key}, o.id"));
+            s.push(&format!(" ORDER BY {key}, o.id LIMIT "))
+                .bind(q.limit)
+                .push(&format!(") ORDER BY {key}, o.id"));
         }
     }
-    s.push(" LIMIT ").bind(q.limit);
+    if q.sort != Sort::Deadline {
+        s.push(" LIMIT ").bind(q.limit);
+    }
     Ok(s.fetch_all(c).await?)
 }
 

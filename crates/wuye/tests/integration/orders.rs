@@ -868,6 +868,20 @@ async fn search_filters_and_pages(t: Arc<TestApp>) {
     assert_eq!(ids(&r), vec![id(&leak)]);
     let (_, r) = agent.get("/api/v1/orders?q=漏水&sort=deadline").await;
     assert_eq!(ids(&r).len(), 2);
+    // Deadline pages, one order each, walk the same order as one page.
+    let (_, all) = agent.get("/api/v1/orders?sort=deadline").await;
+    let mut walked = vec![];
+    let mut url = "/api/v1/orders?sort=deadline&limit=1".to_string();
+    loop {
+        let (_, p) = agent.get(&url).await;
+        walked.extend(ids(&p));
+        match p["next"].as_str() {
+            Some(next) => url = format!("/api/v1/orders?sort=deadline&limit=1&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(walked, ids(&all));
+    assert_eq!(walked.len(), 4);
 }
 
 async fn comments_and_internal_notes(t: Arc<TestApp>) {
