@@ -45,7 +45,7 @@ fn show(v: Option<f64>, unit: Unit, lang: Lang) -> String {
     }
 }
 
-fn tile_view(t: &Tile, lang: Lang, from: &str, to: &str) -> TileView {
+fn tile_view(t: &Tile, lang: Lang, from: &str, to: &str, scope: &str) -> TileView {
     let link_kind = if t.code.contains("complaint") {
         "&kind=complaint"
     } else if t.code.contains("repair") || t.code == "one_time_fix" || t.code == "self_service" {
@@ -74,7 +74,7 @@ fn tile_view(t: &Tile, lang: Lang, from: &str, to: &str) -> TileView {
             .target
             .map(|x| show(Some(x), t.unit, lang))
             .unwrap_or_default(),
-        link: format!("/desk?queue=all&from={from}&to={to}{link_kind}"),
+        link: format!("/desk?queue=all&from={from}&to={to}{link_kind}{scope}"),
     }
 }
 
@@ -86,7 +86,8 @@ struct DashboardPage {
     from: String,
     to: String,
     tiles: Vec<TileView>,
-    teams: Vec<(String, i64, i64, String, String, String)>,
+    /// (name, drill-down link or empty, created, resolved, 24 h, stars, one-time fix)
+    teams: Vec<(String, String, i64, i64, String, String, String)>,
     per_staff: String,
     data: String,
     alerts: Vec<(String, String, String)>,
@@ -100,12 +101,25 @@ async fn page(State(app): State<App>, v: Viewer, Query(q): Query<DashboardQuery>
     };
     let (from, to) = (d.range.from.to_string(), d.range.to.to_string());
     let pct = |x: Option<f64>| x.map(|v| format!("{v}%")).unwrap_or_else(|| "—".into());
+    // The dashboard's community scope goes with every drill-down link.
+    let scope = q
+        .community_id
+        .map(|c| format!("&community_id={c}"))
+        .unwrap_or_default();
     let teams = d
         .teams
         .iter()
         .map(|r| {
             (
                 r.team.clone(),
+                if r.team_id > 0 {
+                    format!(
+                        "/desk?queue=all&from={from}&to={to}&team_id={}{scope}",
+                        r.team_id
+                    )
+                } else {
+                    String::new()
+                },
                 r.created,
                 r.resolved,
                 pct(r.repair_24h),
@@ -120,12 +134,14 @@ async fn page(State(app): State<App>, v: Viewer, Query(q): Query<DashboardQuery>
     // Category codes become labels for the chart legend.
     if let Some(points) = data["complaint_types"].as_array_mut() {
         for p in points {
-            if let Some(s) = p["series"].as_str() {
-                p["series"] = serde_json::Value::String(category_label(v.lang, s));
+            if let Some(s) = p["series"].as_str().map(str::to_string) {
+                p["series"] = serde_json::Value::String(category_label(v.lang, &s));
+                p["code"] = serde_json::Value::String(s);
             }
         }
     }
     data["lang"] = serde_json::Value::String(v.lang.code().into());
+    data["scope"] = serde_json::Value::String(scope.clone());
     let alerts = app
         .kpi_alerts(&v.actor, true)
         .await
@@ -149,7 +165,7 @@ async fn page(State(app): State<App>, v: Viewer, Query(q): Query<DashboardQuery>
         tiles: d
             .tiles
             .iter()
-            .map(|x| tile_view(x, v.lang, &from, &to))
+            .map(|x| tile_view(x, v.lang, &from, &to, &scope))
             .collect(),
         from,
         to,

@@ -80,6 +80,10 @@ texts! {
     queue_all: "全部", "All";
     queue_visits: "待回访", "Return visits";
     search_placeholder: "搜索：工单号、地址、内容（如 电梯）", "Search: number, place, text";
+    filtered_by: "筛选", "Filtered by";
+    clear_filters: "清除筛选", "Clear filters";
+    created_range: "受理日期", "Created";
+    team_label: "班组", "Team";
     search: "搜索", "Search";
     caller_lookup: "查找来电业主（手机号或房号）", "Find the caller (phone or home)";
     caller_hint: "输入手机号后四位或房号，如 1202", "Type the last digits of the phone, or a home like 1202";

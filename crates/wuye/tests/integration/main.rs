@@ -4,6 +4,7 @@ mod common;
 
 mod api_basics;
 mod authorization;
+mod dashboard_ui;
 mod directory;
 mod dispatch;
 mod import;

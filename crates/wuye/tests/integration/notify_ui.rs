@@ -16,17 +16,17 @@ backend_tests!(bell_and_inbox_for_a_resident, staff_see_the_delivery_log,);
 
 /// A browser-like client: the session cookie, no redirects followed, and
 /// the CSRF token its pages carry.
-struct Web {
+pub(crate) struct Web {
     http: reqwest::Client,
     base: String,
     cookie: String,
     csrf: String,
 }
 
-struct Reply {
-    status: StatusCode,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
     location: String,
-    body: String,
+    pub(crate) body: String,
 }
 
 fn csrf_in(html: &str) -> String {
@@ -38,7 +38,7 @@ fn csrf_in(html: &str) -> String {
 }
 
 impl Web {
-    async fn sign_in(t: &TestApp, login: &str) -> Web {
+    pub(crate) async fn sign_in(t: &TestApp, login: &str) -> Web {
         let api = t.login_with(login, fixture::PASSWORD).await;
         let mut w = Web {
             http: reqwest::Client::builder()
@@ -75,7 +75,7 @@ impl Web {
             .header("accept-language", "zh-CN")
     }
 
-    async fn get(&self, path: &str) -> Reply {
+    pub(crate) async fn get(&self, path: &str) -> Reply {
         Self::reply(self.request(reqwest::Method::GET, path)).await
     }
 

@@ -24,6 +24,7 @@ use wuye_app::orders::{OrderDetail, OrderView};
 use wuye_app::{App, AppError};
 use wuye_domain::Lang;
 use wuye_domain::category::Category;
+use wuye_domain::ids::{CommunityId, TeamId};
 use wuye_domain::values::mask_phone;
 
 mod caller;
@@ -114,13 +115,55 @@ struct QueuesPage {
     queue: String,
     rows: Vec<Row>,
     next: Option<String>,
+    /// The drill-down filters as hidden form fields and as a query string
+    /// (kept by the search form and the next page), and in words.
+    hidden: Vec<(&'static str, String)>,
+    kept: String,
+    filter_note: String,
 }
 
+/// The queues page's query: a queue and a search, plus the filters a
+/// dashboard number links with (the orders behind it).
 #[derive(Deserialize, Default)]
 struct QueueQuery {
     queue: Option<String>,
     q: Option<String>,
     after: Option<String>,
+    kind: Option<String>,
+    category: Option<String>,
+    team_id: Option<i64>,
+    community_id: Option<i64>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl QueueQuery {
+    /// The drill-down filters that are set, as (field, value).
+    fn filters(&self) -> Vec<(&'static str, String)> {
+        fn text(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        }
+        let mut out = Vec::new();
+        for (name, v) in [
+            ("kind", text(&self.kind)),
+            ("category", text(&self.category)),
+            ("from", text(&self.from)),
+            ("to", text(&self.to)),
+        ] {
+            if let Some(v) = v {
+                out.push((name, v.to_string()));
+            }
+        }
+        for (name, v) in [
+            ("team_id", self.team_id),
+            ("community_id", self.community_id),
+        ] {
+            if let Some(v) = v {
+                out.push((name, v.to_string()));
+            }
+        }
+        out
+    }
 }
 
 async fn queue_page(
@@ -130,6 +173,7 @@ async fn queue_page(
     here: &str,
     q: OrderQuery,
     show_tabs: bool,
+    filters: Vec<(&'static str, String)>,
 ) -> Response {
     let t = Texts::of(v.lang);
     let queue = q.queue.clone().unwrap_or_else(|| "all".into());
@@ -157,15 +201,68 @@ async fn queue_page(
     } else {
         vec![]
     };
+    let search = q.q.clone().unwrap_or_default();
+    let mut kept_pairs = filters.clone();
+    if !search.is_empty() {
+        kept_pairs.push(("q", search.clone()));
+    }
+    let kept = serde_urlencoded::to_string(&kept_pairs).unwrap_or_default();
+    let filter_note = filter_note(app, v, &filters).await;
     render(&QueuesPage {
         ctx: Ctx::new(v, heading, here),
         heading: heading.to_string(),
         tabs,
-        q: q.q.clone().unwrap_or_default(),
+        q: search,
         queue,
         rows: page.items.iter().map(|o| Row::new(o, v.lang)).collect(),
         next: page.next,
+        hidden: filters,
+        kept,
+        filter_note,
     })
+}
+
+/// The drill-down filters in words: 受理日期 2026-11-01 至 2026-11-30 · 投诉 · 班组 工程部·水电班.
+async fn filter_note(app: &App, v: &Viewer, filters: &[(&'static str, String)]) -> String {
+    let t = Texts::of(v.lang);
+    let zh = v.lang == Lang::Zh;
+    let get = |name: &str| {
+        filters
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let mut parts = Vec::new();
+    match (get("from"), get("to")) {
+        (Some(f), Some(to)) if f == to => parts.push(format!("{} {f}", t.created_range)),
+        (Some(f), Some(to)) => parts.push(if zh {
+            format!("{} {f} 至 {to}", t.created_range)
+        } else {
+            format!("{} {f} to {to}", t.created_range)
+        }),
+        (Some(f), None) => parts.push(format!("{} ≥ {f}", t.created_range)),
+        (None, Some(to)) => parts.push(format!("{} ≤ {to}", t.created_range)),
+        (None, None) => {}
+    }
+    if let Some(k) = get("kind") {
+        parts.push(kind_label(v.lang, k));
+    }
+    if let Some(c) = get("category") {
+        parts.push(category_label(v.lang, c));
+    }
+    if let Some(id) = get("team_id").and_then(|s| s.parse().ok()) {
+        let name = match app.get_team(&v.actor, TeamId(id)).await {
+            Ok(team) => team.name,
+            Err(_) => format!("#{id}"),
+        };
+        parts.push(format!("{} {name}", t.team_label));
+    }
+    if let Some(id) = get("community_id").and_then(|s| s.parse().ok())
+        && let Ok(m) = app.get_community(&v.actor, CommunityId(id)).await
+    {
+        parts.push(m.name);
+    }
+    parts.join(" · ")
 }
 
 async fn queues(State(app): State<App>, v: Viewer, Query(q): Query<QueueQuery>) -> Response {
@@ -173,15 +270,28 @@ async fn queues(State(app): State<App>, v: Viewer, Query(q): Query<QueueQuery>) 
     let queue = q.queue.clone().unwrap_or_else(|| "all".into());
     let sort =
         matches!(queue.as_str(), "mine" | "due_soon" | "overdue").then(|| "deadline".to_string());
+    let filters = q.filters();
+    let get = |name: &str| {
+        filters
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    };
     let oq = OrderQuery {
         queue: Some(queue),
         q: q.q.filter(|s| !s.trim().is_empty()),
         sort,
         after: q.after,
         limit: Some(50),
+        kind: get("kind"),
+        category: get("category"),
+        from: get("from"),
+        to: get("to"),
+        team_id: q.team_id,
+        community_id: q.community_id,
         ..Default::default()
     };
-    queue_page(&app, &v, t.nav_queues, "/desk", oq, true).await
+    queue_page(&app, &v, t.nav_queues, "/desk", oq, true, filters).await
 }
 
 async fn dispatch_queue(State(app): State<App>, v: Viewer) -> Response {
@@ -193,7 +303,16 @@ async fn dispatch_queue(State(app): State<App>, v: Viewer) -> Response {
         limit: Some(100),
         ..Default::default()
     };
-    queue_page(&app, &v, t.nav_dispatch, "/desk/dispatch", oq, false).await
+    queue_page(
+        &app,
+        &v,
+        t.nav_dispatch,
+        "/desk/dispatch",
+        oq,
+        false,
+        vec![],
+    )
+    .await
 }
 
 async fn disputes(State(app): State<App>, v: Viewer) -> Response {
@@ -203,7 +322,16 @@ async fn disputes(State(app): State<App>, v: Viewer) -> Response {
         limit: Some(100),
         ..Default::default()
     };
-    queue_page(&app, &v, t.nav_disputes, "/desk/disputes", oq, false).await
+    queue_page(
+        &app,
+        &v,
+        t.nav_disputes,
+        "/desk/disputes",
+        oq,
+        false,
+        vec![],
+    )
+    .await
 }
 
 #[derive(Template)]
