@@ -476,6 +476,21 @@ pub async fn staff_with_role(
     .await?)
 }
 
+/// Active staff of a company with a role, in any community.
+pub async fn staff_with_role_in_company(
+    c: &mut Conn,
+    company: CompanyId,
+    role: &str,
+) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT s.id FROM staff s WHERE s.company_id = $1 AND s.active = 1 AND (',' || s.roles || ',') LIKE $2 ORDER BY s.id",
+    )
+    .bind(company.0)
+    .bind(format!("%,{role},%"))
+    .fetch_all(c)
+    .await?)
+}
+
 pub async fn team_leads(c: &mut Conn, team: TeamId) -> Result<Vec<i64>> {
     Ok(sqlx::query_scalar(
         "SELECT tm.staff_id FROM team_members tm JOIN staff s ON s.id = tm.staff_id WHERE tm.team_id = $1 AND tm.is_lead = 1 AND s.active = 1 ORDER BY tm.staff_id",

@@ -12,6 +12,7 @@ use wuye_domain::Error;
 use wuye_domain::access::{Access, Actor, Resource};
 use wuye_domain::ids::*;
 use wuye_domain::kpi::defs::{find, value};
+use wuye_domain::notify::templates::KpiAlertFacts;
 use wuye_domain::time::from_millis;
 use wuye_store::StoreError;
 use wuye_store::kpi::{self as store, Scope};
@@ -237,12 +238,29 @@ impl App {
             });
             match (store::open_alert(&mut tx, r.id).await?, out_of_range) {
                 (None, true) => {
-                    store::raise_alert(
-                        &mut tx,
-                        CompanyId(r.company_id),
-                        r.id,
-                        &v.unwrap_or(0.0).to_string(),
-                        now,
+                    let company = CompanyId(r.company_id);
+                    let value = v.unwrap_or(0.0);
+                    let alert =
+                        store::raise_alert(&mut tx, company, r.id, &value.to_string(), now).await?;
+                    let community = r.community_id.map(CommunityId);
+                    let name = match community {
+                        Some(m) => Some(
+                            wuye_store::directory::get_community(&mut tx, company, m)
+                                .await?
+                                .name,
+                        ),
+                        None => None,
+                    };
+                    let facts = KpiAlertFacts {
+                        kpi: k,
+                        value,
+                        op: &r.op,
+                        threshold,
+                        period: &r.period,
+                        community: name.as_deref(),
+                    };
+                    crate::notify::enqueue::enqueue_for_kpi_alert(
+                        self, &mut tx, company, alert, community, facts,
                     )
                     .await?;
                     raised += 1;

@@ -87,6 +87,9 @@ fn whose(actor: &Actor) -> (Option<StaffId>, Option<ResidentId>) {
 
 /// Sample values for previews without an order.
 fn sample_vars(event: Event, lang: Lang) -> Vars {
+    if event.is_kpi() {
+        return super::enqueue::kpi_sample_vars(lang);
+    }
     let zh = lang == Lang::Zh;
     let pick = |a: &str, b: &str| if zh { a.to_string() } else { b.to_string() };
     let mut v = Vars::new();

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use wuye_domain::Lang;
 use wuye_domain::ids::*;
 use wuye_domain::notify::providers::EndpointKind;
-use wuye_domain::notify::templates::{Vars, excerpt};
+use wuye_domain::notify::templates::{KpiAlertFacts, Vars, excerpt, kpi_alert_vars};
 use wuye_domain::notify::{Channel, Event, Template, Via, Who, classify, classify_alert};
 use wuye_domain::sla::Metric;
 use wuye_domain::work_order::{Kind, State};
@@ -23,7 +23,12 @@ use wuye_store::{Conn, order_log, orders, sla};
 /// What happened, as the templates and rules need it.
 struct Happening<'a> {
     company: CompanyId,
-    order: &'a OrderRow,
+    /// None for events about the company's numbers (KPI alerts).
+    order: Option<&'a OrderRow>,
+    /// The community of an event without an order (None: the company).
+    community: Option<CommunityId>,
+    /// The facts of a KPI alert.
+    kpi: Option<KpiAlertFacts<'a>>,
     event: Event,
     /// `event:<id>` or `sla:<order>:<metric>:<level>`: the event part of
     /// every idempotency key.
@@ -64,7 +69,9 @@ pub async fn enqueue_for_event(
     };
     let h = Happening {
         company,
-        order: &o,
+        order: Some(&o),
+        community: None,
+        kpi: None,
         event,
         source: format!("event:{event_id}"),
         actor,
@@ -100,7 +107,9 @@ pub async fn enqueue_for_alert(
     let o = orders::get(c, app.db.backend(), company, order, false).await?;
     let h = Happening {
         company,
-        order: &o,
+        order: Some(&o),
+        community: None,
+        kpi: None,
         event,
         source: format!("sla:{order}:{metric}:{level}"),
         actor: None,
@@ -111,6 +120,37 @@ pub async fn enqueue_for_alert(
         alerted: Some(staff),
         metric: Some(metric.to_string()),
         level: Some(level),
+    };
+    fan_out(app, c, &h).await
+}
+
+/// Writes the outbox rows of a KPI alert just raised (`kpi_alerts` row
+/// `alert`), in the transaction that raised it: the company's supervisors
+/// (the community's, for a community rule) and its group robots, as the
+/// company's rule for KPI alerts says.
+pub async fn enqueue_for_kpi_alert(
+    app: &App,
+    c: &mut Conn,
+    company: CompanyId,
+    alert: i64,
+    community: Option<CommunityId>,
+    facts: KpiAlertFacts<'_>,
+) -> Result<()> {
+    let h = Happening {
+        company,
+        order: None,
+        community,
+        kpi: Some(facts),
+        event: Event::KpiAlert,
+        source: format!("kpi:{alert}"),
+        actor: None,
+        actor_name: "KPI".into(),
+        note: None,
+        stars: None,
+        internal: false,
+        alerted: None,
+        metric: None,
+        level: None,
     };
     fan_out(app, c, &h).await
 }
@@ -157,8 +197,21 @@ async fn residents(c: &mut Conn, company: CompanyId, ids: &[i64]) -> Result<Vec<
 }
 
 async fn resolve(c: &mut Conn, h: &Happening<'_>, who: Who) -> Result<Vec<Person>> {
-    let o = h.order;
     let company = h.company;
+    let Some(o) = h.order else {
+        // An event about the company's numbers reaches its supervisors
+        // (those of the community, when it is about one).
+        return Ok(match who {
+            Who::Supervisor => {
+                let ids = match h.community {
+                    Some(m) => sla::staff_with_role(c, company, m, "supervisor").await?,
+                    None => sla::staff_with_role_in_company(c, company, "supervisor").await?,
+                };
+                staff(c, company, &ids).await?
+            }
+            _ => vec![],
+        });
+    };
     Ok(match who {
         Who::Reporter => {
             residents(
@@ -210,7 +263,13 @@ fn team_robots(endpoints: &[Endpoint], team: Option<i64>) -> Vec<&Endpoint> {
 }
 
 fn vars(h: &Happening<'_>, lang: Lang) -> Vars {
-    let o = h.order;
+    let Some(o) = h.order else {
+        return h
+            .kpi
+            .as_ref()
+            .map(|k| kpi_alert_vars(k, lang))
+            .unwrap_or_default();
+    };
     let zh = lang == Lang::Zh;
     let mut v = Vars::new();
     v.insert("number", o.number.clone());
@@ -274,18 +333,21 @@ impl Renderer {
 
 /// The webhook body: the event with its order, in Chinese.
 fn webhook_payload(h: &Happening<'_>, msg: &Template, key: &str, now: i64) -> serde_json::Value {
-    let o = h.order;
     serde_json::json!({
         "id": key,
         "event": h.event.code(),
         "at": wuye_domain::time::from_millis(now).to_string(),
         "company_id": h.company.0,
-        "order": {
+        "order": h.order.map(|o| serde_json::json!({
             "id": o.id, "number": o.number, "kind": o.kind, "state": o.state, "priority": o.priority,
             "emergency": o.emergency != 0, "community_id": o.community_id, "place": o.place_label,
             "team_id": o.team_id, "assignee_id": o.assignee_id,
-        },
+        })),
         "sla": h.metric.as_ref().map(|m| serde_json::json!({"metric": m, "level": h.level})),
+        "kpi": h.kpi.as_ref().map(|k| serde_json::json!({
+            "kpi": k.kpi.code, "value": k.value, "op": k.op, "threshold": k.threshold,
+            "period": k.period, "community_id": h.community.map(|m| m.0),
+        })),
         "title": msg.title,
         "body": msg.body,
     })
@@ -310,11 +372,11 @@ async fn fan_out(app: &App, c: &mut Conn, h: &Happening<'_>) -> Result<()> {
     let mut sms = None;
     let mut email = None;
     let mut planned = HashSet::new();
-    let urgent = h.order.emergency != 0;
+    let urgent = h.order.is_some_and(|o| o.emergency != 0);
     let mut rows: Vec<Planned> = Vec::new();
     for target in rule.to.iter().filter(|_| rule.enabled) {
         if target.who == Who::TeamGroup {
-            for robot in team_robots(&endpoints, h.order.team_id) {
+            for robot in team_robots(&endpoints, h.order.and_then(|o| o.team_id)) {
                 let channel = robot.spec.kind.channel();
                 if planned.insert(("endpoint", robot.id, channel)) {
                     let (msg, _) = renderer.render(h, Lang::Zh);
@@ -419,7 +481,7 @@ async fn fan_out(app: &App, c: &mut Conn, h: &Happening<'_>) -> Result<()> {
             c,
             &NewDelivery {
                 company,
-                order: Some(h.order.id),
+                order: h.order.map(|o| o.id),
                 event: h.event.code(),
                 source: &h.source,
                 idem_key: &key,
@@ -447,7 +509,7 @@ async fn fan_out(app: &App, c: &mut Conn, h: &Happening<'_>) -> Result<()> {
                     company,
                     user: UserId(p.address.parse().unwrap_or_default()),
                     outbox,
-                    order: Some(h.order.id),
+                    order: h.order.map(|o| o.id),
                     event: h.event.code(),
                     title: &p.msg.title,
                     body: &p.msg.body,
@@ -493,11 +555,17 @@ impl Planned {
     }
 }
 
-/// The placeholders' values for an existing order (template previews).
+/// The placeholders' values for an existing order (template previews); a
+/// KPI alert, which is about no order, previews with a sample.
 pub(crate) fn order_vars(o: &OrderRow, event: Event, lang: Lang, actor_name: &str) -> Vars {
+    if event.is_kpi() {
+        return kpi_sample_vars(lang);
+    }
     let h = Happening {
         company: CompanyId(o.company_id),
-        order: o,
+        order: Some(o),
+        community: None,
+        kpi: None,
         event,
         source: String::new(),
         actor: None,
@@ -510,4 +578,21 @@ pub(crate) fn order_vars(o: &OrderRow, event: Event, lang: Lang, actor_name: &st
         level: event.is_sla().then_some(0),
     };
     vars(&h, lang)
+}
+
+/// A KPI alert's placeholders for previews: 24-hour completion at 85%,
+/// below 90%, this month, company-wide.
+pub(crate) fn kpi_sample_vars(lang: Lang) -> Vars {
+    let Some(kpi) = wuye_domain::kpi::defs::find("repair_24h") else {
+        return Vars::new();
+    };
+    let sample = KpiAlertFacts {
+        kpi,
+        value: 85.0,
+        op: "below",
+        threshold: 90.0,
+        period: "month",
+        community: None,
+    };
+    kpi_alert_vars(&sample, lang)
 }

@@ -75,6 +75,8 @@ coded!(
         Comment = "comment", "新留言", "comment";
         Transfer = "transfer", "已转单", "transfer";
         Dispute = "dispute", "有争议", "dispute";
+        /// A KPI crossed an alert threshold (数据看板的自动预警); not about one order.
+        KpiAlert = "kpi_alert", "指标预警", "KPI alert";
     }
 );
 
@@ -139,6 +141,12 @@ impl Event {
             self,
             Event::SlaWarning | Event::SlaBreach | Event::SlaEscalation
         )
+    }
+
+    /// Events about the company's numbers rather than an order: only
+    /// supervisors and the company's group robots hear of them.
+    pub fn is_kpi(self) -> bool {
+        self == Event::KpiAlert
     }
 
     pub fn label(self, lang: crate::Lang) -> &'static str {

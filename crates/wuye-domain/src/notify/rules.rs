@@ -83,6 +83,7 @@ pub fn default_rule(event: Event) -> Rule {
             t(Owner, &[InApp]),
         ],
         Event::Dispute => vec![t(Supervisor, &[InApp, Sms]), t(Owner, &[InApp])],
+        Event::KpiAlert => vec![t(Supervisor, &[InApp, Email])],
     };
     Rule { enabled: true, to }
 }
@@ -129,6 +130,20 @@ impl Rule {
                     "rule_alerted_not_sla",
                     "“时限提醒对象”只用于时限事件",
                     "“alerted staff” applies to SLA events only",
+                )
+                .with_field(field));
+            }
+            if event.is_kpi() && !matches!(target.who, Who::Supervisor | Who::TeamGroup) {
+                return Err(Error::invalid(
+                    "rule_not_for_kpi",
+                    format!(
+                        "指标预警不涉及具体工单，只能通知客服主管或班组群，不能通知“{}”",
+                        target.who.label_zh()
+                    ),
+                    format!(
+                        "A KPI alert is about no single order: it reaches supervisors or group robots, not “{}”",
+                        target.who.label_en()
+                    ),
                 )
                 .with_field(field));
             }

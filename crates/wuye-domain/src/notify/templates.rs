@@ -28,6 +28,20 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ("metric", "时限 SLA metric (响应/解决)"),
     ("level", "升级级别 escalation level"),
     ("event", "事件 event"),
+    ("kpi", "指标（指标预警） KPI (KPI alerts)"),
+    ("value", "指标当前值 the KPI's value"),
+    (
+        "threshold",
+        "预警条件，如“低于 90%” the threshold, e.g. below 90%",
+    ),
+    (
+        "scope",
+        "范围：全公司或小区 scope: the company or a community",
+    ),
+    (
+        "period",
+        "周期：今天/本周/本月 period: today, this week, this month",
+    ),
 ];
 
 /// Longest title and body an admin may write (characters).
@@ -142,6 +156,14 @@ pub fn default_template(event: Event, lang: Lang) -> Template {
             "Dispute on {number}",
             "{team} disputes order {number} ({place}): {note}. Please rule.",
         ),
+        (Lang::Zh, KpiAlert) => tpl(
+            "指标预警：{kpi}",
+            "{scope}{period}的{kpi}为 {value}，{threshold}，请在数据看板查看明细。",
+        ),
+        (Lang::En, KpiAlert) => tpl(
+            "KPI alert: {kpi}",
+            "{kpi} for {scope}, {period}, is {value} ({threshold}). See the dashboard for the orders behind it.",
+        ),
     }
 }
 
@@ -247,4 +269,70 @@ pub fn excerpt(text: &str, n: usize) -> String {
         s.push('…');
         s
     }
+}
+
+/// What a KPI alert tells: the KPI, its value and threshold, where and when.
+#[derive(Debug, Clone)]
+pub struct KpiAlertFacts<'a> {
+    pub kpi: &'a crate::kpi::defs::Kpi,
+    pub value: f64,
+    /// `below` or `above`.
+    pub op: &'a str,
+    pub threshold: f64,
+    /// `day`, `week` or `month`.
+    pub period: &'a str,
+    /// The community's name; none for the whole company.
+    pub community: Option<&'a str>,
+}
+
+/// The placeholders of a KPI alert in a language (“本月的24小时完成率为
+/// 85%，低于 90%”).
+pub fn kpi_alert_vars(f: &KpiAlertFacts<'_>, lang: Lang) -> Vars {
+    use crate::kpi::defs::Unit;
+    let zh = lang == Lang::Zh;
+    let show = |x: f64| {
+        let x = (x * 100.0).round() / 100.0;
+        match (f.kpi.unit, zh) {
+            (Unit::Percent, _) => format!("{x}%"),
+            (Unit::Minutes, true) => format!("{x} 分钟"),
+            (Unit::Minutes, false) => format!("{x} min"),
+            (Unit::Stars, _) => format!("{x} / 5"),
+            (Unit::Count, _) => format!("{x}"),
+        }
+    };
+    let mut v = Vars::new();
+    v.insert("kpi", if zh { f.kpi.zh } else { f.kpi.en }.to_string());
+    v.insert("value", show(f.value));
+    let below = f.op == "below";
+    v.insert(
+        "threshold",
+        match (zh, below) {
+            (true, true) => format!("低于 {}", show(f.threshold)),
+            (true, false) => format!("高于 {}", show(f.threshold)),
+            (false, true) => format!("below {}", show(f.threshold)),
+            (false, false) => format!("above {}", show(f.threshold)),
+        },
+    );
+    v.insert(
+        "scope",
+        match (f.community, zh) {
+            (Some(name), _) => name.to_string(),
+            (None, true) => "全公司".to_string(),
+            (None, false) => "the whole company".to_string(),
+        },
+    );
+    v.insert(
+        "period",
+        match (f.period, zh) {
+            ("day", true) => "今天",
+            ("week", true) => "本周",
+            (_, true) => "本月",
+            ("day", false) => "today",
+            ("week", false) => "this week",
+            (_, false) => "this month",
+        }
+        .to_string(),
+    );
+    v.insert("event", Event::KpiAlert.label(lang).to_string());
+    v
 }

@@ -216,3 +216,51 @@ fn pasted_robot_addresses_are_split_and_secrets_merge() {
     );
     assert_eq!(mask_address(Channel::Sms, "13900000001"), "139****0001");
 }
+
+#[test]
+fn kpi_alerts_read_naturally_and_reach_only_supervisors_and_robots() {
+    use super::templates::{KpiAlertFacts, kpi_alert_vars};
+    let k = crate::kpi::defs::find("repair_24h").unwrap();
+    let facts = KpiAlertFacts {
+        kpi: k,
+        value: 85.0,
+        op: "below",
+        threshold: 90.0,
+        period: "month",
+        community: Some("翠湖花园"),
+    };
+    let zh = default_template(Event::KpiAlert, Lang::Zh).render(&kpi_alert_vars(&facts, Lang::Zh));
+    assert_eq!(zh.title, format!("指标预警：{}", k.zh));
+    assert_eq!(
+        zh.body,
+        format!(
+            "翠湖花园本月的{}为 85%，低于 90%，请在数据看板查看明细。",
+            k.zh
+        )
+    );
+    let company = KpiAlertFacts {
+        community: None,
+        period: "week",
+        ..facts
+    };
+    let en =
+        default_template(Event::KpiAlert, Lang::En).render(&kpi_alert_vars(&company, Lang::En));
+    assert!(
+        en.body
+            .contains("for the whole company, this week, is 85% (below 90%)"),
+        "{}",
+        en.body
+    );
+    // Order-relative recipients make no sense for a company's numbers.
+    let mut rule = default_rule(Event::KpiAlert);
+    assert!(rule.validate(Event::KpiAlert).is_ok());
+    rule.to.push(Target {
+        who: Who::Reporter,
+        via: vec![Via::InApp],
+    });
+    assert_eq!(
+        rule.validate(Event::KpiAlert).unwrap_err().code,
+        "rule_not_for_kpi"
+    );
+    assert!(rule.validate(Event::Comment).is_ok());
+}

@@ -223,6 +223,32 @@ async fn alerts_raise_and_clear(t: Arc<TestApp>) {
         (0, 0),
         "raised once"
     );
+    // The company's supervisors hear of it, once, through notifications.
+    let sup = t.login("supervisor").await;
+    let (s, inbox) = sup.get("/api/v1/notifications").await;
+    assert_eq!(s, StatusCode::OK, "{inbox}");
+    let kpi: Vec<&Value> = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["event"] == "kpi_alert")
+        .collect();
+    assert_eq!(kpi.len(), 1, "{inbox}");
+    assert_eq!(kpi[0]["title"], "指标预警：维修24小时完结率", "{inbox}");
+    assert_eq!(
+        kpi[0]["body"], "全公司本月的维修24小时完结率为 0%，低于 90%，请在数据看板查看明细。",
+        "{inbox}"
+    );
+    assert!(kpi[0]["order_id"].is_null(), "{inbox}");
+    let (_, inbox) = agent.get("/api/v1/notifications").await;
+    assert!(
+        !inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["event"] == "kpi_alert"),
+        "agents are not told: {inbox}"
+    );
     let tech = t.login("tech").await;
     for s in ["accept", "start"] {
         step(&tech, id, json!({"action": s})).await;

@@ -148,7 +148,7 @@ async fn rules_templates_and_preview(t: Arc<TestApp>) {
     let supervisor = t.login("supervisor").await;
     let (s, rules) = admin.get("/api/v1/notify/rules").await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(rules.as_array().unwrap().len(), 13);
+    assert_eq!(rules.as_array().unwrap().len(), 14);
     let dispatched = rules
         .as_array()
         .unwrap()
@@ -203,7 +203,11 @@ async fn rules_templates_and_preview(t: Arc<TestApp>) {
     assert_eq!(v["customized"], false);
     // Templates: both languages, checked placeholders, preview.
     let (_, list) = admin.get("/api/v1/notify/templates").await;
-    assert_eq!(list.as_array().unwrap().len(), 26);
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        28,
+        "14 events in 2 languages"
+    );
     let (s, v) = admin
         .put(
             "/api/v1/notify/templates/dispatched/zh-CN",
@@ -248,6 +252,17 @@ async fn rules_templates_and_preview(t: Arc<TestApp>) {
         )
         .await;
     assert_eq!(p["title"], "New job BX2026112700007");
+    // A KPI alert is about no order: its preview shows a sample.
+    let (_, p) = admin
+        .post(
+            "/api/v1/notify/templates/preview",
+            json!({"event": "kpi_alert"}),
+        )
+        .await;
+    assert_eq!(
+        p["body"], "全公司本月的维修24小时完结率为 85%，低于 90%，请在数据看板查看明细。",
+        "{p}"
+    );
     let id = id_of(&o);
     let number = o["order"]["number"].as_str().unwrap();
     let (_, p) = admin
