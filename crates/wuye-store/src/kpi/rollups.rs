@@ -37,59 +37,73 @@ const COMPANY: i64 = 0;
 /// be distinct (PostgreSQL refuses to update a row twice in one statement).
 /// The same amounts go to the wide cells, in the same transaction.
 pub async fn add_to_rollups(c: &mut Conn, company: CompanyId, rows: &[ContribRow]) -> Result<()> {
-    for chunk in rows.chunks(CHUNK) {
-        let mut s = Sql::new(
-            "INSERT INTO kpi_rollups (company_id, community_id, team_id, assignee_id, metric, day, num, den) VALUES ",
-        );
-        for (i, r) in chunk.iter().enumerate() {
+    let full: Vec<Cell<'_>> = rows
+        .iter()
+        .map(|r| {
+            let key = (r.community_id, r.team_id, r.assignee_id, r.metric.as_str());
+            (key, r.day, r.num, r.den)
+        })
+        .collect();
+    add_cells(
+        c,
+        company,
+        "kpi_rollups",
+        "company_id, community_id, team_id, assignee_id, metric, day",
+        &full,
+    )
+    .await?;
+    let wide: Vec<Cell<'_>> = wide_cells(contrib_cells(rows))
+        .into_iter()
+        .map(|(k, (num, den))| ((k.community, k.team, k.assignee, k.metric), k.day, num, den))
+        .collect();
+    add_cells(
+        c,
+        company,
+        "kpi_rollups_wide",
+        "company_id, community_id, team_id, assignee_id, day, metric",
+        &wide,
+    )
+    .await
+}
+
+/// ((community, team, person, metric), day, num, den) of one cell.
+type Cell<'a> = ((i64, i64, i64, &'a str), i64, i64, i64);
+
+/// Upserts cells into a rollup table, one statement per chunk; `conflict`
+/// is the table's primary key.
+async fn add_cells(
+    c: &mut Conn,
+    company: CompanyId,
+    table: &str,
+    conflict: &str,
+    cells: &[Cell<'_>],
+) -> Result<()> {
+    for chunk in cells.chunks(CHUNK) {
+        let mut s = Sql::new(&format!(
+            "INSERT INTO {table} (company_id, community_id, team_id, assignee_id, metric, day, num, den) VALUES "
+        ));
+        for (i, ((community, team, assignee, metric), day, num, den)) in chunk.iter().enumerate() {
             s.push(if i == 0 { "(" } else { ", (" });
             s.bind(company.0)
                 .push(", ")
-                .bind(r.community_id)
+                .bind(*community)
                 .push(", ")
-                .bind(r.team_id);
+                .bind(*team);
             s.push(", ")
-                .bind(r.assignee_id)
+                .bind(*assignee)
                 .push(", ")
-                .bind(r.metric.clone());
+                .bind(metric.to_string());
             s.push(", ")
-                .bind(r.day)
+                .bind(*day)
                 .push(", ")
-                .bind(r.num)
+                .bind(*num)
                 .push(", ")
-                .bind(r.den);
-            s.push(")");
+                .bind(*den)
+                .push(")");
         }
-        s.push(
-            " ON CONFLICT (company_id, community_id, team_id, assignee_id, metric, day) \
-             DO UPDATE SET num = kpi_rollups.num + excluded.num, den = kpi_rollups.den + excluded.den",
-        );
-        s.execute(&mut *c).await?;
-    }
-    let wide = wide_cells(contrib_cells(rows));
-    for chunk in wide.chunks(CHUNK) {
-        let mut s = Sql::new(
-            "INSERT INTO kpi_rollups_wide (company_id, community_id, team_id, assignee_id, day, metric, num, den) VALUES ",
-        );
-        for (i, (k, (num, den))) in chunk.iter().enumerate() {
-            s.push(if i == 0 { "(" } else { ", (" });
-            s.bind(company.0)
-                .push(", ")
-                .bind(k.community)
-                .push(", ")
-                .bind(k.team);
-            s.push(", ")
-                .bind(k.assignee)
-                .push(", ")
-                .bind(k.day)
-                .push(", ")
-                .bind(k.metric.to_string());
-            s.push(", ").bind(*num).push(", ").bind(*den).push(")");
-        }
-        s.push(
-            " ON CONFLICT (company_id, community_id, team_id, assignee_id, day, metric) \
-             DO UPDATE SET num = kpi_rollups_wide.num + excluded.num, den = kpi_rollups_wide.den + excluded.den",
-        );
+        s.push(&format!(
+            " ON CONFLICT ({conflict}) DO UPDATE SET num = {table}.num + excluded.num, den = {table}.den + excluded.den"
+        ));
         s.execute(&mut *c).await?;
     }
     Ok(())

@@ -55,12 +55,7 @@ async fn desk_follows_the_dashboards_drill_down(t: Arc<TestApp>) {
             .contains(r#"<input type="hidden" name="kind" value="complaint">"#)
     );
     // The next page keeps the filters.
-    let next = page
-        .body
-        .split("href=\"")
-        .find(|s| s.contains("after="))
-        .map(|s| unescape(&s[..s.find('"').unwrap()]))
-        .expect("a next-page link");
+    let next = next_link(&page.body);
     assert!(
         next.contains("kind=complaint") && next.contains(&format!("from={today}")),
         "{next}"
@@ -76,12 +71,7 @@ async fn desk_follows_the_dashboards_drill_down(t: Arc<TestApp>) {
 
     // A search keeps its words on the next page too.
     let page = sup.get("/desk?queue=all&q=噪音").await;
-    let next = page
-        .body
-        .split("href=\"")
-        .find(|s| s.contains("after="))
-        .map(|s| unescape(&s[..s.find('"').unwrap()]))
-        .expect("a next-page link");
+    let next = next_link(&page.body);
     assert!(next.contains("q=%E5%99%AA%E9%9F%B3"), "{next}");
 
     // Team: the repair only, and the team named.
@@ -113,4 +103,12 @@ async fn desk_follows_the_dashboards_drill_down(t: Arc<TestApp>) {
 /// An attribute's text as the browser reads it (askama writes `&` as `&#38;`).
 fn unescape(html: &str) -> String {
     html.replace("&#38;", "&").replace("&amp;", "&")
+}
+
+/// The page's "next page" link.
+fn next_link(html: &str) -> String {
+    html.split("href=\"")
+        .find(|s| s.contains("after="))
+        .map(|s| unescape(&s[..s.find('"').unwrap()]))
+        .expect("a next-page link")
 }
