@@ -101,18 +101,22 @@ async fn page(State(app): State<App>, v: Viewer, Query(q): Query<DashboardQuery>
     };
     let (from, to) = (d.range.from.to_string(), d.range.to.to_string());
     let pct = |x: Option<f64>| x.map(|v| format!("{v}%")).unwrap_or_else(|| "—".into());
-    // The dashboard's community scope goes with every drill-down link.
-    let scope = q
-        .community_id
-        .map(|c| format!("&community_id={c}"))
-        .unwrap_or_default();
+    // The dashboard's scope goes with every drill-down link.
+    let scope: String = [
+        ("community_id", q.community_id),
+        ("team_id", q.team_id),
+        ("assignee_id", q.assignee_id),
+    ]
+    .into_iter()
+    .filter_map(|(name, v)| v.map(|v| format!("&{name}={v}")))
+    .collect();
     let teams = d
         .teams
         .iter()
         .map(|r| {
             (
                 r.team.clone(),
-                if r.team_id > 0 {
+                if r.team_id > 0 && q.team_id.is_none() {
                     format!(
                         "/desk?queue=all&from={from}&to={to}&team_id={}{scope}",
                         r.team_id

@@ -19,7 +19,7 @@ async fn desk_follows_the_dashboards_drill_down(t: Arc<TestApp>) {
     create(
         &agent,
         json!({"kind": "repair", "text": "钻取测试：卫生间水管漏水", "home_id": t.fx.home_a101.0,
-               "resident_id": t.fx.res_a.0, "team_id": water, "channel": "phone"}),
+               "resident_id": t.fx.res_a.0, "team_id": water, "assignee_id": t.fx.tech.0, "channel": "phone"}),
     )
     .await;
     // 51 complaints: more than a page of the desk (50).
@@ -79,6 +79,22 @@ async fn desk_follows_the_dashboards_drill_down(t: Arc<TestApp>) {
     assert!(page.body.contains("卫生间水管漏水"), "{}", page.body);
     assert!(!page.body.contains("楼道噪音"));
     assert!(page.body.contains("班组 工程部·水电班"), "{}", page.body);
+
+    // Person: the repair only, the person named; a person-scoped
+    // dashboard's tiles keep the person.
+    let tech = t.fx.tech.0;
+    let page = sup
+        .get(&format!("/desk?queue=all&assignee_id={tech}"))
+        .await;
+    assert!(page.body.contains("卫生间水管漏水"), "{}", page.body);
+    assert!(!page.body.contains("楼道噪音"));
+    assert!(page.body.contains("处理人 刘师傅"), "{}", page.body);
+    let dash = sup.get(&format!("/dashboard?assignee_id={tech}")).await;
+    assert!(
+        unescape(&dash.body).contains(&format!("&assignee_id={tech}\"")),
+        "{}",
+        dash.body
+    );
 
     // Another day: nothing.
     let page = sup

@@ -24,7 +24,7 @@ use wuye_app::orders::{OrderDetail, OrderView};
 use wuye_app::{App, AppError};
 use wuye_domain::Lang;
 use wuye_domain::category::Category;
-use wuye_domain::ids::{CommunityId, TeamId};
+use wuye_domain::ids::{CommunityId, StaffId, TeamId};
 use wuye_domain::values::mask_phone;
 
 mod caller;
@@ -132,6 +132,7 @@ struct QueueQuery {
     kind: Option<String>,
     category: Option<String>,
     team_id: Option<i64>,
+    assignee_id: Option<i64>,
     community_id: Option<i64>,
     from: Option<String>,
     to: Option<String>,
@@ -156,6 +157,7 @@ impl QueueQuery {
         }
         for (name, v) in [
             ("team_id", self.team_id),
+            ("assignee_id", self.assignee_id),
             ("community_id", self.community_id),
         ] {
             if let Some(v) = v {
@@ -257,6 +259,13 @@ async fn filter_note(app: &App, v: &Viewer, filters: &[(&'static str, String)]) 
         };
         parts.push(format!("{} {name}", t.team_label));
     }
+    if let Some(id) = get("assignee_id").and_then(|s| s.parse().ok()) {
+        let name = match app.get_staff(&v.actor, StaffId(id)).await {
+            Ok(p) => p.name,
+            Err(_) => format!("#{id}"),
+        };
+        parts.push(format!("{} {name}", t.assignee));
+    }
     if let Some(id) = get("community_id").and_then(|s| s.parse().ok())
         && let Ok(m) = app.get_community(&v.actor, CommunityId(id)).await
     {
@@ -288,6 +297,7 @@ async fn queues(State(app): State<App>, v: Viewer, Query(q): Query<QueueQuery>) 
         from: get("from"),
         to: get("to"),
         team_id: q.team_id,
+        assignee_id: q.assignee_id,
         community_id: q.community_id,
         ..Default::default()
     };
