@@ -4,7 +4,7 @@
 use crate::App;
 use crate::error::Result;
 use wuye_domain::ids::CompanyId;
-use wuye_domain::kpi::{OrderKpiFacts, contributions};
+use wuye_domain::kpi::{OrderKpiFacts, contributions, held_before, responded_and_finished};
 use wuye_domain::time::{default_zone, from_millis};
 use wuye_domain::work_order::{Channel, Grade, Kind, Priority, State};
 use wuye_store::kpi::{self as store, ContribRow};
@@ -23,35 +23,7 @@ pub(crate) async fn facts(
         .into_iter()
         .filter_map(|(at, s)| State::parse(&s).ok().map(|s| (at, s)))
         .collect();
-    let first =
-        |pred: &dyn Fn(State) -> bool| history.iter().find(|(_, s)| pred(*s)).map(|(at, _)| *at);
-    let responded = first(&|s| {
-        matches!(
-            s,
-            State::Accepted
-                | State::InProgress
-                | State::AwaitingAcceptance
-                | State::Resolved
-                | State::Closed
-        )
-    });
-    let finished = first(&|s| s == State::AwaitingAcceptance);
-    // Time on hold before an instant.
-    let held_before = |until: Option<i64>| -> i64 {
-        let Some(until) = until else { return 0 };
-        let mut total = 0;
-        for (i, (at, s)) in history.iter().enumerate() {
-            if *s == State::OnHold {
-                let end = history
-                    .get(i + 1)
-                    .map(|(t, _)| *t)
-                    .unwrap_or(until)
-                    .min(until);
-                total += (end - at).max(0);
-            }
-        }
-        total
-    };
+    let (responded, finished) = responded_and_finished(&history);
     let clocks = sla::clocks(c, order)
         .await?
         .into_iter()
@@ -72,9 +44,9 @@ pub(crate) async fn facts(
         created_at: from_millis(o.created_at),
         responded_at: responded.map(from_millis),
         first_finished_at: finished.map(from_millis),
-        held_before_finish_ms: held_before(finished),
+        held_before_finish_ms: held_before(&history, finished),
         resolved_at: o.resolved_at.map(from_millis),
-        held_before_resolution_ms: held_before(o.resolved_at),
+        held_before_resolution_ms: held_before(&history, o.resolved_at),
         rating: o.rating,
         rated_at: o.rated_at.map(from_millis),
         reopen_count: o.reopen_count,

@@ -20,6 +20,43 @@ use crate::work_order::{Channel, Grade, Kind, Priority, State};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+/// When an order was first responded to and first finished, from its state
+/// history ((at in ms, state entered), oldest first): responding is
+/// accepting, starting or finishing work (or answering, which resolves).
+pub fn responded_and_finished(history: &[(i64, State)]) -> (Option<i64>, Option<i64>) {
+    let first =
+        |pred: &dyn Fn(State) -> bool| history.iter().find(|(_, s)| pred(*s)).map(|(at, _)| *at);
+    let responded = first(&|s| {
+        matches!(
+            s,
+            State::Accepted
+                | State::InProgress
+                | State::AwaitingAcceptance
+                | State::Resolved
+                | State::Closed
+        )
+    });
+    (responded, first(&|s| s == State::AwaitingAcceptance))
+}
+
+/// Time spent on hold (挂起) before an instant, from the state history;
+/// 0 when there is no instant. Paused time is not counted in durations.
+pub fn held_before(history: &[(i64, State)], until: Option<i64>) -> i64 {
+    let Some(until) = until else { return 0 };
+    let mut total = 0;
+    for (i, (at, s)) in history.iter().enumerate() {
+        if *s == State::OnHold {
+            let end = history
+                .get(i + 1)
+                .map(|(t, _)| *t)
+                .unwrap_or(until)
+                .min(until);
+            total += (end - at).max(0);
+        }
+    }
+    total
+}
+
 /// What the KPIs need to know of one order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderKpiFacts {

@@ -277,3 +277,36 @@ proptest! {
         prop_assert_eq!(rollup, scratch);
     }
 }
+
+#[test]
+fn history_gives_response_finish_and_time_on_hold() {
+    use super::{held_before, responded_and_finished};
+    use crate::work_order::State::*;
+    let h = [
+        (0, Received),
+        (10, Dispatched),
+        (20, Accepted),
+        (30, InProgress),
+        (40, OnHold),
+        (100, InProgress),
+        (150, AwaitingAcceptance),
+        (160, InProgress),
+        (170, OnHold),
+        (200, AwaitingAcceptance),
+        (210, Resolved),
+    ];
+    assert_eq!(responded_and_finished(&h), (Some(20), Some(150)));
+    assert_eq!(held_before(&h, Some(150)), 60, "one hold before finishing");
+    assert_eq!(
+        held_before(&h, Some(210)),
+        90,
+        "both holds before resolving"
+    );
+    assert_eq!(
+        held_before(&h, Some(70)),
+        30,
+        "a hold still running is cut at the instant"
+    );
+    assert_eq!(held_before(&h, None), 0);
+    assert_eq!(responded_and_finished(&h[..2]), (None, None));
+}

@@ -2,6 +2,7 @@
 //! followers, search terms, SLA clocks and triggers, alerts and KPI cells.
 
 use super::*;
+use wuye_domain::kpi::{held_before, responded_and_finished};
 
 pub(super) struct OrderParts<'p> {
     pub id: i64,
@@ -49,36 +50,7 @@ impl Generator<'_> {
         );
         let state = r.core.state;
         // KPIs, as kpi_refresh computes them.
-        let first = |pred: &dyn Fn(State) -> bool| {
-            r.history.iter().find(|(_, s)| pred(*s)).map(|(t, _)| *t)
-        };
-        let responded = first(&|s| {
-            matches!(
-                s,
-                State::Accepted
-                    | State::InProgress
-                    | State::AwaitingAcceptance
-                    | State::Resolved
-                    | State::Closed
-            )
-        });
-        let finished = first(&|s| s == State::AwaitingAcceptance);
-        let held_before = |until: Option<i64>| -> i64 {
-            let Some(until) = until else { return 0 };
-            let mut total = 0;
-            for (i, (at, s)) in r.history.iter().enumerate() {
-                if *s == State::OnHold {
-                    let end = r
-                        .history
-                        .get(i + 1)
-                        .map(|(t, _)| *t)
-                        .unwrap_or(until)
-                        .min(until);
-                    total += (end - at).max(0);
-                }
-            }
-            total
-        };
+        let (responded, finished) = responded_and_finished(&r.history);
         let facts = OrderKpiFacts {
             kind: p.kind,
             channel: p.channel,
@@ -90,9 +62,9 @@ impl Generator<'_> {
             created_at: from_millis(p.created),
             responded_at: responded.map(from_millis),
             first_finished_at: finished.map(from_millis),
-            held_before_finish_ms: held_before(finished),
+            held_before_finish_ms: held_before(&r.history, finished),
             resolved_at: f.resolved_at.map(from_millis),
-            held_before_resolution_ms: held_before(f.resolved_at),
+            held_before_resolution_ms: held_before(&r.history, f.resolved_at),
             rating: f.rating,
             rated_at: f.rated_at.map(from_millis),
             reopen_count: r.core.reopen_count,
