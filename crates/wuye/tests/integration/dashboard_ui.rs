@@ -96,6 +96,20 @@ async fn desk_follows_the_dashboards_drill_down(t: Arc<TestApp>) {
         dash.body
     );
 
+    // A bad id gets a clear page in the reader's language.
+    let page = sup.get("/desk?queue=all&team_id=abc").await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("team_id 应为数字编号，而不是“abc”"),
+        "{}",
+        page.body
+    );
+
     // Another day: nothing.
     let page = sup
         .get(&format!(
