@@ -188,9 +188,41 @@ impl Db {
         Ok(())
     }
 
+    /// Closes every connection of both pools, and returns only when they are
+    /// closed: on SQLite the last close checkpoints the WAL and lets another
+    /// process (the bulk loader, a backup) take the file for itself.
     pub async fn close(&self) {
-        self.write.close().await;
-        self.read.close().await;
+        close_pool(&self.write).await;
+        close_pool(&self.read).await;
+    }
+}
+
+/// `Pool::close` of sqlx 0.8 can return with a connection still open
+/// (sqlx#3217, fixed after 0.8.6): a connection being handed back checks
+/// `is_closed` before its ping and lands in the idle queue after `close`
+/// drained it, and it then lives as long as the pool. About one bench seed
+/// in ten met it as "database is locked". Closing again closes such
+/// stragglers; the wait is bounded so that a connection someone still holds
+/// cannot hang the caller.
+async fn close_pool(pool: &AnyPool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        pool.close().await;
+        if pool.size() == 0 {
+            return;
+        }
+        tracing::debug!(
+            open = pool.size(),
+            "pool closed with a connection open; closing again"
+        );
+        if std::time::Instant::now() > deadline {
+            tracing::warn!(
+                open = pool.size(),
+                "database pool closed with connections still open"
+            );
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
 }
 

@@ -132,15 +132,9 @@ pub async fn seed(
     )
     .await?;
     tx.commit().await.map_err(StoreError::from)?;
-    // The sink takes the database for itself. sqlx finishes closing SQLite
-    // connections (checkpoint, WAL removal) on their worker threads after
-    // `close` returns; a sink that starts in that window can meet SQLite's
-    // deadlock rule ("database is locked", about one seed in ten here), so
-    // let the last close settle first.
+    // The sink takes the database for itself: every pooled connection must
+    // be closed first (`Db::close` waits for that).
     db.close().await;
-    if backend == Backend::Sqlite {
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    }
 
     let co = Arc::new(co);
     let mut report = SeedReport {
