@@ -868,8 +868,36 @@ async fn search_filters_and_pages(t: Arc<TestApp>) {
     assert_eq!(ids(&r), vec![id(&leak)]);
     let (_, r) = agent.get("/api/v1/orders?q=漏水&sort=deadline").await;
     assert_eq!(ids(&r).len(), 2);
-    // Deadline pages, one order each, walk the same order as one page.
+    // Deadline pages, one order each, walk the same order as one page: the
+    // running deadlines first, earliest first, then the orders without one
+    // (a cancelled order has none).
+    step(
+        &agent,
+        id(&noise),
+        json!({"action": "cancel", "reason": "业主撤回"}),
+    )
+    .await;
     let (_, all) = agent.get("/api/v1/orders?sort=deadline").await;
+    let keys: Vec<(String, i64)> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let due = o["next_deadline_at"].as_str().unwrap_or("~ none");
+            (due.to_string(), o["id"].as_i64().unwrap())
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "deadline order, none last");
+    assert!(
+        keys.first().is_some_and(|k| !k.0.starts_with('~')),
+        "{keys:?}"
+    );
+    assert!(
+        keys.last().is_some_and(|k| k.0.starts_with('~')),
+        "{keys:?}"
+    );
     let mut walked = vec![];
     let mut url = "/api/v1/orders?sort=deadline&limit=1".to_string();
     loop {
