@@ -364,9 +364,9 @@ impl App {
         let more = rows.len() as i64 > limit;
         let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
         let next = if more {
-            rows.last().map(|r| match sort {
-                Sort::Created => r.id.to_string(),
-                Sort::Deadline => format!("{}:{}", r.next_deadline_at.unwrap_or(i64::MAX), r.id),
+            rows.last().map(|r| match orders::cursor(sort, f, r) {
+                (0, id) if sort == Sort::Created => id.to_string(),
+                (key, id) => format!("{key}:{id}"),
             })
         } else {
             None

@@ -62,16 +62,38 @@ pub struct ListQuery<'a> {
     pub limit: i64,
 }
 
+impl OrderFilter {
+    /// A list newest first with creation dates is sorted by creation time
+    /// (then id), read backwards from the creation index: ids follow
+    /// creation only roughly (imports, the bench seed), so "by id, within
+    /// the dates" made SQLite walk the company's orders from the newest down
+    /// to the dates (a month half a year back at 1,000,000 orders: 2 s).
+    fn by_created_at(&self) -> bool {
+        self.created_from.is_some() || self.created_to.is_some()
+    }
+}
+
+/// The keyset cursor after `row` in a list sorted by `sort` with `filter`:
+/// (sort key, id), as `ListQuery::after` takes it back.
+pub fn cursor(sort: Sort, filter: &OrderFilter, row: &OrderRow) -> (i64, i64) {
+    match sort {
+        Sort::Created if filter.by_created_at() => (row.created_at, row.id),
+        Sort::Created => (0, row.id),
+        Sort::Deadline => (row.next_deadline_at.unwrap_or(NO_DEADLINE), row.id),
+    }
+}
+
 pub async fn list(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Result<Vec<OrderRow>> {
     if q.sort == Sort::Deadline {
         return deadline_page(c, backend, q).await;
     }
     let f = q.filter;
+    let by_created_at = f.by_created_at();
     // Newest matches first on SQLite: driven from the full-text index, read
     // backwards, the query stops after a page. Filtering orders by an
     // `id IN (every match)` list made SQLite collect and probe all matches
     // of a common word (26,000 of 1,000,000 orders for 漏水: 200 ms).
-    let fts_first = backend == Backend::Sqlite && f.fts.is_some();
+    let fts_first = backend == Backend::Sqlite && f.fts.is_some() && !by_created_at;
     let mut s = if let (true, Some(text)) = (fts_first, &f.fts) {
         let from = FROM.replacen(
             "FROM work_orders o",
@@ -81,22 +103,43 @@ pub async fn list(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Result<V
         let mut s = Sql::new(&format!("SELECT {COLS} {from} WHERE work_order_fts MATCH "));
         s.bind(text.clone()).push(" AND o.company_id = ");
         s
+    } else if by_created_at {
+        Sql::new(&format!("SELECT {COLS} {FROM} WHERE +o.company_id = "))
     } else {
         Sql::new(&format!("SELECT {COLS} {FROM} WHERE o.company_id = "))
     };
     s.bind(q.company.0);
-    push_filters(&mut s, backend, q, !fts_first, Hint::None);
-    if fts_first {
-        if let Some((_, id)) = q.after {
+    let hint = if by_created_at && backend == Backend::Sqlite && !selective(q) {
+        Hint::CreatedOrder
+    } else {
+        Hint::None
+    };
+    push_filters(&mut s, backend, q, !fts_first, hint);
+    match q.after {
+        Some((_, id)) if fts_first => {
             s.push(" AND work_order_fts.rowid < ").bind(id);
         }
-        s.push(" ORDER BY work_order_fts.rowid DESC");
-    } else {
-        if let Some((_, id)) = q.after {
+        Some((k, id)) if by_created_at => {
+            s.push(" AND (o.created_at < ")
+                .bind(k)
+                .push(" OR (o.created_at = ")
+                .bind(k)
+                .push(" AND o.id < ")
+                .bind(id)
+                .push("))");
+        }
+        Some((_, id)) => {
             s.push(" AND o.id < ").bind(id);
         }
-        s.push(" ORDER BY o.id DESC");
+        None => {}
     }
+    s.push(if fts_first {
+        " ORDER BY work_order_fts.rowid DESC"
+    } else if by_created_at {
+        " ORDER BY o.created_at DESC, o.id DESC"
+    } else {
+        " ORDER BY o.id DESC"
+    });
     s.push(" LIMIT ").bind(q.limit);
     Ok(s.fetch_all(c).await?)
 }
@@ -123,7 +166,7 @@ async fn deadline_page(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Res
         ));
         s.bind(q.company.0);
         let hint = if backend == Backend::Sqlite && !selective(q) {
-            Hint::OrderedScan
+            Hint::DeadlineOrder
         } else {
             Hint::None
         };
@@ -168,11 +211,11 @@ async fn deadline_page(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Res
     Ok(rows)
 }
 
-/// Whether the filters name something narrow that the running-deadline
-/// index does not cover and that has an index of its own (a home, a
-/// building, a number, search words, a resident): then that index beats
-/// reading every running order. Filters the index covers cost at most one
-/// walk of it (38,700 entries at 1,000,000 orders: 2 ms).
+/// Whether the filters name something narrow with an index of its own (a
+/// home, a building, a number, search words, a resident): then that index
+/// beats reading the list's order index and skipping. Filters the running
+/// deadline index covers cost at most one walk of it (38,700 entries at
+/// 1,000,000 orders: 2 ms).
 fn selective(q: &ListQuery<'_>) -> bool {
     let (f, v) = (q.filter, q.visibility);
     f.number.is_some()
@@ -183,16 +226,21 @@ fn selective(q: &ListQuery<'_>) -> bool {
 }
 
 /// How the filter terms are written for the planner.
+///
+/// SQLite has no statistics to weigh "read an index in the list's order and
+/// stop after a page" against "read every open order of the team through
+/// the team index, then sort" (it chose the latter: 10 ms for a team's
+/// deadline queue, 106 ms for 20 communities, against 0.1 ms): `+x` keeps
+/// the filter columns' own indexes out of the choice. PostgreSQL plans from
+/// its statistics and gets the plain terms.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Hint {
     None,
-    /// SQLite has no statistics to weigh "read the running-deadline index in
-    /// order and stop after a page" against "read every open order of the
-    /// team through the team index, then sort" (it chose the latter: 10 ms
-    /// for a team, 106 ms for 20 communities, against 0.1 ms): `+x` keeps
-    /// the columns' own indexes out of the choice. PostgreSQL plans from
-    /// its statistics.
-    OrderedScan,
+    /// Read `work_orders_running_idx` in deadline order.
+    DeadlineOrder,
+    /// Read `work_orders_created_idx` backwards (the creation dates stay
+    /// index terms).
+    CreatedOrder,
 }
 
 /// Appends the visibility and filter terms (` AND …`) of a list query.
@@ -200,7 +248,8 @@ fn push_filters(s: &mut Sql, backend: Backend, q: &ListQuery<'_>, with_fts: bool
     let f = q.filter;
     let col = |name: &str| -> String {
         match hint {
-            Hint::OrderedScan => format!("+o.{name}"),
+            Hint::CreatedOrder if name == "created_at" => format!("o.{name}"),
+            Hint::DeadlineOrder | Hint::CreatedOrder => format!("+o.{name}"),
             Hint::None => format!("o.{name}"),
         }
     };

@@ -838,6 +838,23 @@ async fn search_filters_and_pages(t: Arc<TestApp>) {
         .get(&format!("/api/v1/orders?to={}", today.yesterday().unwrap()))
         .await;
     assert!(ids(&r).is_empty());
+    // With dates, pages go by creation time: one order a page walks the same
+    // orders, newest first, as one page.
+    let dated = format!("/api/v1/orders?from={today}&to={today}");
+    let (_, one_page) = agent.get(&dated).await;
+    let mut walked = vec![];
+    let mut url = format!("{dated}&limit=1");
+    loop {
+        let (s, p) = agent.get(&url).await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        walked.extend(ids(&p));
+        match p["next"].as_str() {
+            Some(next) => url = format!("{dated}&limit=1&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(walked, ids(&one_page));
+    assert_eq!(walked, vec![id(&noise), id(&leak), id(&lift)]);
     let (s, v) = agent.get("/api/v1/orders?from=yesterday").await;
     assert_eq!(
         (s, code(&v)),
