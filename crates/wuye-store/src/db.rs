@@ -79,9 +79,35 @@ fn sqlite_pragmas(busy_ms: u128) -> String {
     )
 }
 
+/// Turns off SQLite's memory statistics, once per process, before the first
+/// connection opens (`sqlite3_config` is refused after that). With them on,
+/// every allocation SQLite makes takes one process-wide mutex: every column
+/// of every row read through sqlx is copied with `sqlite3_value_dup`, so 16
+/// reading connections queued on that mutex (futex waits and wake-ups were
+/// a tenth of the server's time under W2). SQLite recommends this setting
+/// (SQLITE_DEFAULT_MEMSTATUS=0) for speed; wuye reads no memory statistics.
+fn tune_sqlite_library() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config with SQLITE_CONFIG_MEMSTATUS takes one int.
+        // Before sqlite3_initialize it only sets a flag; after, it returns
+        // SQLITE_MISUSE and changes nothing (then the statistics stay on).
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_config(
+                rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::os::raw::c_int,
+            )
+        };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            tracing::debug!(rc, "SQLite was initialised already; memory statistics stay on");
+        }
+    });
+}
+
 impl Db {
     pub async fn connect(url: &str, opts: &DbOptions) -> Result<Db> {
         sqlx::any::install_default_drivers();
+        tune_sqlite_library();
         let backend = Backend::from_url(url).ok_or_else(|| {
             StoreError::Unavailable(format!(
                 "unsupported database URL (use sqlite:PATH or postgres://…): {}",
