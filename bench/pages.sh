@@ -35,6 +35,9 @@ ORDER=$(curl -fs "$BASE/api/v1/orders?queue=all&limit=1" -H "authorization: Bear
 MINE=$(curl -fs "$BASE/api/v1/orders?limit=1" -H "authorization: Bearer $RESIDENT" | jq -r '.items[0].id // .orders[0].id // .[0].id')
 TODAY=$(date +%F)
 YEAR_AGO=$(date -d '-365 days' +%F)
+# A month half a year back: what a click on the dashboard's 12-month chart opens.
+PAST_FROM=$(date -d '-200 days' +%F)
+PAST_TO=$(date -d '-170 days' +%F)
 
 # p50 / p95 / max of N timed GETs, and the bytes of the last answer.
 measure() {
@@ -63,6 +66,7 @@ measure "desk queue (team)" "$AGENT" "/desk"
 measure "desk queue (all)" "$AGENT" "/desk?queue=all"
 measure "desk search 漏水" "$AGENT" "/desk?queue=all&q=%E6%BC%8F%E6%B0%B4"
 measure "desk order" "$AGENT" "/desk/orders/$ORDER"
+measure "desk, a month half a year back" "$AGENT" "/desk?queue=all&from=$PAST_FROM&to=$PAST_TO"
 measure "technician tasks /t" "$TECH" "/t"
 measure "dashboard page (month)" "$ADMIN" "/dashboard"
 measure "API dashboard, month" "$ADMIN" "/api/v1/kpi/dashboard?period=month&date=$TODAY"

@@ -99,7 +99,10 @@ fn tune_sqlite_library() {
             )
         };
         if rc != rusqlite::ffi::SQLITE_OK {
-            tracing::debug!(rc, "SQLite was initialised already; memory statistics stay on");
+            tracing::debug!(
+                rc,
+                "SQLite was initialised already; memory statistics stay on"
+            );
         }
     });
 }

@@ -12,6 +12,7 @@ mod kpi;
 mod notify;
 mod notify_ui;
 mod order_fuzz;
+mod order_lists;
 mod orders;
 mod photos;
 mod sla;
