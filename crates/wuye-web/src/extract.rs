@@ -127,7 +127,7 @@ where
     }
 }
 
-fn query_rejection(rej: QueryRejection) -> Error {
+pub(crate) fn query_rejection(rej: QueryRejection) -> Error {
     let text = rej.body_text();
     Error::invalid(
         "query_invalid",

@@ -6,9 +6,10 @@ use super::i18n::Texts;
 use super::resident::Choice;
 use super::session::{CsrfForm, Viewer, csrf_ok};
 use super::{Ctx, error_page, render};
+use crate::ui::UiQuery;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -170,7 +171,7 @@ async fn community(
     State(app): State<App>,
     v: Viewer,
     Path(id): Path<i64>,
-    Query(q): Query<ListQuery>,
+    UiQuery(q): UiQuery<ListQuery>,
 ) -> Response {
     community_page(&app, &v, id, q, None).await
 }
@@ -249,7 +250,7 @@ async fn residents_page(app: &App, v: &Viewer, q: ListQuery, error: Option<Strin
     }
 }
 
-async fn residents(State(app): State<App>, v: Viewer, Query(q): Query<ListQuery>) -> Response {
+async fn residents(State(app): State<App>, v: Viewer, UiQuery(q): UiQuery<ListQuery>) -> Response {
     residents_page(&app, &v, q, None).await
 }
 

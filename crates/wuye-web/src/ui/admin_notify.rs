@@ -7,9 +7,10 @@ use super::i18n::{Texts, delivery_status_label, notify_label};
 use super::notify::DeliveryLine;
 use super::session::{CsrfForm, Viewer};
 use super::{Ctx, error_page, render};
+use crate::ui::UiQuery;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -341,7 +342,7 @@ async fn show(app: &App, v: &Viewer, q: &PageQuery, x: Extra) -> Response {
     r
 }
 
-async fn page(State(app): State<App>, v: Viewer, Query(q): Query<PageQuery>) -> Response {
+async fn page(State(app): State<App>, v: Viewer, UiQuery(q): UiQuery<PageQuery>) -> Response {
     let t = Texts::of(v.lang);
     let message = match q.done.as_deref() {
         Some("saved") => Some(t.saved.to_string()),

@@ -5,9 +5,10 @@
 use super::i18n::{Texts, category_label};
 use super::session::Viewer;
 use super::{Ctx, error_page, render};
+use crate::ui::UiQuery;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use wuye_app::App;
@@ -93,7 +94,7 @@ struct DashboardPage {
     alerts: Vec<(String, String, String)>,
 }
 
-async fn page(State(app): State<App>, v: Viewer, Query(q): Query<DashboardQuery>) -> Response {
+async fn page(State(app): State<App>, v: Viewer, UiQuery(q): UiQuery<DashboardQuery>) -> Response {
     let t = Texts::of(v.lang);
     let d: Dashboard = match app.dashboard(&v.actor, &q).await {
         Ok(d) => d,

@@ -180,6 +180,33 @@ pub fn error_page(v: &Viewer, e: &AppError) -> Response {
     r
 }
 
+/// axum's `Query` for pages: a parameter that does not parse (`?team_id=abc`)
+/// gets the error page in the viewer's language, where axum answers 400 in
+/// English plain text. Someone not signed in goes to the sign-in page, as
+/// with `Viewer`.
+pub struct UiQuery<T>(pub T);
+
+impl<T> axum::extract::FromRequestParts<App> for UiQuery<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &App,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, app).await {
+            Ok(axum::extract::Query(q)) => Ok(UiQuery(q)),
+            Err(rej) => {
+                let e = AppError::from(crate::extract::query_rejection(rej));
+                let v = Viewer::from_request_parts(parts, app).await?;
+                Err(error_page(&v, &e))
+            }
+        }
+    }
+}
+
 /// Where a signed-in user starts.
 async fn home(v: Viewer) -> Redirect {
     let a = &v.actor;

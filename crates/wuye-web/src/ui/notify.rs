@@ -7,9 +7,10 @@ use super::fmt::local_time;
 use super::i18n::{Texts, delivery_status_label, notify_label, unread_label};
 use super::session::{CsrfForm, Viewer};
 use super::{Ctx, error_page, render};
+use crate::ui::UiQuery;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -191,7 +192,7 @@ async fn inbox_page(
     })
 }
 
-async fn inbox(State(app): State<App>, v: Viewer, Query(q): Query<InboxQuery>) -> Response {
+async fn inbox(State(app): State<App>, v: Viewer, UiQuery(q): UiQuery<InboxQuery>) -> Response {
     inbox_page(&app, &v, &q, None).await
 }
 

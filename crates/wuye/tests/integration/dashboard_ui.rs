@@ -110,6 +110,21 @@ async fn desk_follows_the_dashboards_drill_down(t: Arc<TestApp>) {
         page.body
     );
 
+    // So does a bad id on the dashboard itself (it was axum's English 400).
+    let page = sup.get("/dashboard?community_id=abc").await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("查询参数无效"), "{}", page.body);
+    assert!(
+        page.body.contains("<nav"),
+        "the page keeps its frame: {}",
+        page.body
+    );
+
     // Another day: nothing.
     let page = sup
         .get(&format!(

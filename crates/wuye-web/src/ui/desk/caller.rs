@@ -2,6 +2,7 @@
 //! or home, the duplicate warning, and saving.
 
 use super::*;
+use crate::ui::UiQuery;
 
 #[derive(Template)]
 #[template(path = "desk/new.html")]
@@ -93,7 +94,7 @@ pub(super) struct LookupPart {
 pub(super) async fn lookup(
     State(app): State<App>,
     v: Viewer,
-    Query(q): Query<LookupQuery>,
+    UiQuery(q): UiQuery<LookupQuery>,
 ) -> Response {
     let term = q.q.trim();
     let found = if term.chars().count() >= 2 {

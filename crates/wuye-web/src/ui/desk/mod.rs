@@ -9,9 +9,10 @@ use super::i18n::{Texts, category_label, kind_label, priority_label, state_label
 use super::resident::{Choice, Line, lines};
 use super::session::{CsrfForm, Viewer};
 use super::{Ctx, error_page, render};
+use crate::ui::UiQuery;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -279,7 +280,7 @@ async fn filter_note(app: &App, v: &Viewer, filters: &[(&'static str, String)]) 
     parts.join(" · ")
 }
 
-async fn queues(State(app): State<App>, v: Viewer, Query(q): Query<QueueQuery>) -> Response {
+async fn queues(State(app): State<App>, v: Viewer, UiQuery(q): UiQuery<QueueQuery>) -> Response {
     let t = Texts::of(v.lang);
     let queue = q.queue.clone().unwrap_or_else(|| "all".into());
     let sort =
