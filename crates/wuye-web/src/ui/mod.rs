@@ -181,8 +181,8 @@ pub fn error_page(v: &Viewer, e: &AppError) -> Response {
 }
 
 /// axum's `Query` for pages: a parameter that does not parse (`?team_id=abc`)
-/// gets the error page in the viewer's language, where axum answers 400 in
-/// English plain text. Someone not signed in goes to the sign-in page, as
+/// gets the error page (400) in the viewer's language, where axum answered
+/// in English plain text. Someone not signed in goes to the sign-in page, as
 /// with `Viewer`.
 pub struct UiQuery<T>(pub T);
 
@@ -201,7 +201,10 @@ where
             Err(rej) => {
                 let e = AppError::from(crate::extract::query_rejection(rej));
                 let v = Viewer::from_request_parts(parts, app).await?;
-                Err(error_page(&v, &e))
+                // 400, as the API answers `query_invalid`.
+                let mut page = error_page(&v, &e);
+                *page.status_mut() = StatusCode::BAD_REQUEST;
+                Err(page)
             }
         }
     }
