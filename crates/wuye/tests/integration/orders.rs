@@ -28,6 +28,32 @@ pub async fn create(c: &Client, body: Value) -> Value {
     v
 }
 
+/// The order ids of a list answer, in its order.
+pub fn list_ids(v: &Value) -> Vec<i64> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Every order of a list, one order a page, following `next` cursors from
+/// `url` (a list URL with its query) until the last page.
+pub async fn walk_one_by_one(c: &Client, url: &str) -> Vec<i64> {
+    let mut walked = vec![];
+    let mut page = format!("{url}&limit=1");
+    loop {
+        let (s, p) = c.get(&page).await;
+        assert_eq!(s, StatusCode::OK, "{page} → {p}");
+        walked.extend(list_ids(&p));
+        match p["next"].as_str() {
+            Some(next) => page = format!("{url}&limit=1&after={next}"),
+            None => return walked,
+        }
+    }
+}
+
 pub async fn step(c: &Client, id: i64, body: Value) -> Value {
     let (s, v) = c
         .post(&format!("/api/v1/orders/{id}/steps"), body.clone())
@@ -768,14 +794,7 @@ async fn search_filters_and_pages(t: Arc<TestApp>) {
         json!({"kind": "complaint", "text": "楼上装修太吵", "home_id": t.fx.home_a101.0}),
     )
     .await;
-    let ids = |v: &Value| -> Vec<i64> {
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| o["id"].as_i64().unwrap())
-            .collect()
-    };
+    let ids = list_ids;
     let id = |v: &Value| v["order"]["id"].as_i64().unwrap();
     let (_, r) = agent.get("/api/v1/orders?q=电梯").await;
     assert_eq!(ids(&r), vec![id(&lift)]);
@@ -842,17 +861,7 @@ async fn search_filters_and_pages(t: Arc<TestApp>) {
     // orders, newest first, as one page.
     let dated = format!("/api/v1/orders?from={today}&to={today}");
     let (_, one_page) = agent.get(&dated).await;
-    let mut walked = vec![];
-    let mut url = format!("{dated}&limit=1");
-    loop {
-        let (s, p) = agent.get(&url).await;
-        assert_eq!(s, StatusCode::OK, "{p}");
-        walked.extend(ids(&p));
-        match p["next"].as_str() {
-            Some(next) => url = format!("{dated}&limit=1&after={next}"),
-            None => break,
-        }
-    }
+    let walked = walk_one_by_one(&agent, &dated).await;
     assert_eq!(walked, ids(&one_page));
     assert_eq!(walked, vec![id(&noise), id(&leak), id(&lift)]);
     let (s, v) = agent.get("/api/v1/orders?from=yesterday").await;
@@ -915,16 +924,7 @@ async fn search_filters_and_pages(t: Arc<TestApp>) {
         keys.last().is_some_and(|k| k.0.starts_with('~')),
         "{keys:?}"
     );
-    let mut walked = vec![];
-    let mut url = "/api/v1/orders?sort=deadline&limit=1".to_string();
-    loop {
-        let (_, p) = agent.get(&url).await;
-        walked.extend(ids(&p));
-        match p["next"].as_str() {
-            Some(next) => url = format!("/api/v1/orders?sort=deadline&limit=1&after={next}"),
-            None => break,
-        }
-    }
+    let walked = walk_one_by_one(&agent, "/api/v1/orders?sort=deadline").await;
     assert_eq!(walked, ids(&all));
     assert_eq!(walked.len(), 4);
 }
