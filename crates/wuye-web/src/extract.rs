@@ -127,11 +127,26 @@ where
     }
 }
 
+/// axum's text is "Failed to deserialize query string: <field>: <serde's
+/// words>"; the Chinese message names the field in words of its own rather
+/// than quoting serde's English.
 pub(crate) fn query_rejection(rej: QueryRejection) -> Error {
     let text = rej.body_text();
-    Error::invalid(
+    let detail = detail_of(&text);
+    let field = detail
+        .split_once(": ")
+        .map(|(f, _)| f)
+        .filter(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    let e = Error::invalid(
         "query_invalid",
-        format!("查询参数无效：{}", detail_of(&text)),
-        format!("A query parameter is not valid: {}", detail_of(&text)),
-    )
+        match field {
+            Some(f) => format!("查询参数 {f} 的值无法识别"),
+            None => "查询参数无法识别".to_string(),
+        },
+        format!("A query parameter is not valid: {detail}"),
+    );
+    match field {
+        Some(f) => e.with_field(f),
+        None => e,
+    }
 }

@@ -269,6 +269,8 @@ async fn malformed_requests_get_coded_errors(t: Arc<TestApp>) {
     // A bad query parameter.
     let (s, v) = admin.get("/api/v1/homes?limit=lots").await;
     assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "query_invalid"));
+    assert_eq!(v["error"]["field"], "limit", "{v}");
+    assert_eq!(v["error"]["message"], "查询参数 limit 的值无法识别", "{v}");
     let (s, v) = admin.get("/api/v1/homes?limit=5000").await;
     assert_eq!(
         (s, code(&v)),

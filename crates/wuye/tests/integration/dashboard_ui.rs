@@ -113,7 +113,11 @@ async fn desk_follows_the_dashboards_drill_down(t: Arc<TestApp>) {
     // So does a bad id on the dashboard itself (it was axum's English 400).
     let page = sup.get("/dashboard?community_id=abc").await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
-    assert!(page.body.contains("查询参数无效"), "{}", page.body);
+    assert!(
+        page.body.contains("查询参数 community_id 的值无法识别"),
+        "{}",
+        page.body
+    );
     assert!(
         page.body.contains("<nav"),
         "the page keeps its frame: {}",
