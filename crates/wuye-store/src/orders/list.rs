@@ -104,20 +104,23 @@ pub async fn list(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Result<V
             1,
         );
         let mut s = Sql::new(&format!("SELECT {COLS} {from} WHERE work_order_fts MATCH "));
-        s.bind(text.clone()).push(" AND o.company_id = ");
+        s.bind(text.clone())
+            .push(" AND o.company_id = ")
+            .bind(q.company.0);
+        push_filters(&mut s, backend, q, false, Hint::None);
         s
     } else if by_created_at {
-        Sql::new(&format!("SELECT {COLS} {FROM} WHERE +o.company_id = "))
+        let hint = if backend == Backend::Sqlite && !selective(q) {
+            Hint::CreatedOrder
+        } else {
+            Hint::None
+        };
+        let head = format!("SELECT {COLS} {FROM} WHERE +o.company_id = ");
+        filtered(&head, backend, q, hint)
     } else {
-        Sql::new(&format!("SELECT {COLS} {FROM} WHERE o.company_id = "))
+        let head = format!("SELECT {COLS} {FROM} WHERE o.company_id = ");
+        filtered(&head, backend, q, Hint::None)
     };
-    s.bind(q.company.0);
-    let hint = if by_created_at && backend == Backend::Sqlite && !selective(q) {
-        Hint::CreatedOrder
-    } else {
-        Hint::None
-    };
-    push_filters(&mut s, backend, q, !fts_first, hint);
     match q.after {
         Some((_, id)) if fts_first => {
             s.push(" AND work_order_fts.rowid < ").bind(id);
@@ -178,9 +181,8 @@ async fn pg_search_page(
         }
     };
     let floor = top - PG_SEARCH_WINDOW;
-    let mut s = Sql::new(&format!("SELECT {COLS} {FROM} WHERE o.company_id = "));
-    s.bind(q.company.0);
-    push_filters(&mut s, backend, q, true, Hint::None);
+    let head = format!("SELECT {COLS} {FROM} WHERE o.company_id = ");
+    let mut s = filtered(&head, backend, q, Hint::None);
     s.push(" AND o.id < ")
         .bind(top)
         .push(" AND o.id >= ")
@@ -190,9 +192,7 @@ async fn pg_search_page(
     let mut rows: Vec<OrderRow> = s.fetch_all(c).await?;
     let rest = q.limit - rows.len() as i64;
     if rest > 0 && floor > 0 {
-        let mut s = Sql::new(&format!("SELECT {COLS} {FROM} WHERE o.company_id = "));
-        s.bind(q.company.0);
-        push_filters(&mut s, backend, q, true, Hint::None);
+        let mut s = filtered(&head, backend, q, Hint::None);
         s.push(" AND o.id < ")
             .bind(floor)
             .push(" ORDER BY o.id + 0 DESC LIMIT ")
@@ -218,17 +218,16 @@ async fn deadline_page(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Res
     let mut rows = Vec::new();
     let in_running = q.after.is_none_or(|(k, _)| k != NO_DEADLINE);
     if in_running {
-        let mut s = Sql::new(&format!(
-            "SELECT {COLS} {FROM} WHERE o.id IN (SELECT o.id FROM work_orders o \
-             WHERE o.next_deadline_at IS NOT NULL AND +o.company_id = "
-        ));
-        s.bind(q.company.0);
         let hint = if backend == Backend::Sqlite && !selective(q) {
             Hint::DeadlineOrder
         } else {
             Hint::None
         };
-        push_filters(&mut s, backend, q, true, hint);
+        let head = format!(
+            "SELECT {COLS} {FROM} WHERE o.id IN (SELECT o.id FROM work_orders o \
+             WHERE o.next_deadline_at IS NOT NULL AND +o.company_id = "
+        );
+        let mut s = filtered(&head, backend, q, hint);
         if let Some((k, id)) = q.after {
             s.push(" AND (o.next_deadline_at > ")
                 .bind(k)
@@ -253,12 +252,11 @@ async fn deadline_page(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Res
     // from the oldest), so the filters' own indexes (community, team, state)
     // find them and they are sorted. `+company_id` keeps SQLite, which has no
     // statistics, off the company index.
-    let mut s = Sql::new(&format!(
+    let head = format!(
         "SELECT {COLS} {FROM} WHERE o.id IN (SELECT o.id FROM work_orders o \
          WHERE +o.next_deadline_at IS NULL AND +o.company_id = "
-    ));
-    s.bind(q.company.0);
-    push_filters(&mut s, backend, q, true, Hint::None);
+    );
+    let mut s = filtered(&head, backend, q, Hint::None);
     if let Some((NO_DEADLINE, id)) = q.after {
         s.push(" AND o.id > ").bind(id);
     }
@@ -299,6 +297,15 @@ enum Hint {
     /// Read `work_orders_created_idx` backwards (the creation dates stay
     /// index terms).
     CreatedOrder,
+}
+
+/// `head` (ending in a company comparison) with the company bound and every
+/// visibility and filter term, search words included.
+fn filtered(head: &str, backend: Backend, q: &ListQuery<'_>, hint: Hint) -> Sql {
+    let mut s = Sql::new(head);
+    s.bind(q.company.0);
+    push_filters(&mut s, backend, q, true, hint);
+    s
 }
 
 /// Appends the visibility and filter terms (` AND …`) of a list query.
