@@ -132,45 +132,36 @@ struct QueueQuery {
     after: Option<String>,
     kind: Option<String>,
     category: Option<String>,
-    // Text, not numbers, so that a bad id gets a clear page, not axum's
-    // English rejection.
-    team_id: Option<String>,
-    assignee_id: Option<String>,
-    community_id: Option<String>,
+    team_id: Option<i64>,
+    assignee_id: Option<i64>,
+    community_id: Option<i64>,
     from: Option<String>,
     to: Option<String>,
 }
 
 impl QueueQuery {
-    /// The drill-down filters that are set, as (field, value); ids must be
-    /// numbers.
-    fn filters(&self) -> Result<Vec<(&'static str, String)>, AppError> {
-        fn text(v: &Option<String>) -> Option<&str> {
-            v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    /// The drill-down filters that are set, as (field, value). A bad id
+    /// never gets here: `UiQuery` answers it with a page naming the field.
+    fn filters(&self) -> Vec<(&'static str, String)> {
+        fn text(v: &Option<String>) -> Option<String> {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
         }
-        let mut out = Vec::new();
-        for (name, v) in [
+        let id = |v: Option<i64>| v.map(|v| v.to_string());
+        [
             ("kind", text(&self.kind)),
             ("category", text(&self.category)),
             ("from", text(&self.from)),
             ("to", text(&self.to)),
-            ("team_id", text(&self.team_id)),
-            ("assignee_id", text(&self.assignee_id)),
-            ("community_id", text(&self.community_id)),
-        ] {
-            let Some(v) = v else { continue };
-            if name.ends_with("_id") && v.parse::<i64>().is_err() {
-                return Err(wuye_domain::Error::invalid(
-                    "query_param_invalid",
-                    format!("{name} 应为数字编号，而不是“{v}”"),
-                    format!("{name} must be a number, not “{v}”"),
-                )
-                .with_field(name)
-                .into());
-            }
-            out.push((name, v.to_string()));
-        }
-        Ok(out)
+            ("team_id", id(self.team_id)),
+            ("assignee_id", id(self.assignee_id)),
+            ("community_id", id(self.community_id)),
+        ]
+        .into_iter()
+        .filter_map(|(name, v)| Some((name, v?)))
+        .collect()
     }
 }
 
@@ -285,17 +276,13 @@ async fn queues(State(app): State<App>, v: Viewer, UiQuery(q): UiQuery<QueueQuer
     let queue = q.queue.clone().unwrap_or_else(|| "all".into());
     let sort =
         matches!(queue.as_str(), "mine" | "due_soon" | "overdue").then(|| "deadline".to_string());
-    let filters = match q.filters() {
-        Ok(f) => f,
-        Err(e) => return error_page(&v, &e),
-    };
+    let filters = q.filters();
     let get = |name: &str| {
         filters
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.clone())
     };
-    let id = |name: &str| get(name).and_then(|s| s.parse().ok());
     let oq = OrderQuery {
         queue: Some(queue),
         q: q.q.filter(|s| !s.trim().is_empty()),
@@ -306,9 +293,9 @@ async fn queues(State(app): State<App>, v: Viewer, UiQuery(q): UiQuery<QueueQuer
         category: get("category"),
         from: get("from"),
         to: get("to"),
-        team_id: id("team_id"),
-        assignee_id: id("assignee_id"),
-        community_id: id("community_id"),
+        team_id: q.team_id,
+        assignee_id: q.assignee_id,
+        community_id: q.community_id,
         ..Default::default()
     };
     queue_page(&app, &v, t.nav_queues, "/desk", oq, true, filters).await
