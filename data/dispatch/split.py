@@ -6,12 +6,16 @@
 Reads parts/part_*.csv (the hand-written source, header text,category,urgency,kind),
 drops exact duplicate texts (first occurrence wins) and texts that also occur in
 hard_cases.csv (so the hard cases stay unseen), then takes 20% of every category
-into test.csv and the rest into train.csv. Deterministic: a fixed seed, a fixed
+into test.csv and the rest into train.csv. Then parts/extra_*.csv, written after
+the split was fixed, are appended to train.csv only (same drops, plus any text
+close to one in test.csv or hard_cases.csv: difflib ratio >= 0.85), so adding
+training data never re-deals test.csv nor leaks a paraphrase of a held-out row. Deterministic: a fixed seed, a fixed
 input order, Python's own Mersenne Twister (stable across versions and platforms
 for random.Random(int).shuffle). Standard library only.
 """
 
 import csv
+import difflib
 import random
 from pathlib import Path
 
@@ -34,6 +38,20 @@ def write(path, rows):
         w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
+
+
+NEAR = 0.85
+
+
+def near_held_out(text, held):
+    """A held-out text this one nearly repeats (short messages like 停水了 recur)."""
+    for h in held:
+        if abs(len(h) - len(text)) > len(text) * 0.3:
+            continue
+        m = difflib.SequenceMatcher(None, text, h)
+        if m.real_quick_ratio() >= NEAR and m.quick_ratio() >= NEAR and m.ratio() >= NEAR:
+            return h
+    return None
 
 
 def main():
@@ -64,11 +82,31 @@ def main():
         for r in by_cat[cat]:
             (test if id(r) in test_ids else train).append(r)
 
+    # Training-only parts come after the split is dealt, so test.csv is the same
+    # rows in the same order whatever they add.
+    extra, dropped_near = 0, 0
+    held = [r["text"] for r in test] + sorted(hard)
+    for part in sorted((HERE / "parts").glob("extra_*.csv")):
+        for r in read(part):
+            if r["text"] in seen:
+                dropped_dup += 1
+                continue
+            seen.add(r["text"])
+            if r["text"] in hard:
+                dropped_hard += 1
+                continue
+            if near_held_out(r["text"], held):
+                dropped_near += 1
+                continue
+            train.append(r)
+            extra += 1
+
     write(HERE / "train.csv", train)
     write(HERE / "test.csv", test)
     print(
-        f"{len(rows)} rows ({dropped_dup} duplicate texts and {dropped_hard} texts also in "
-        f"hard_cases.csv dropped): train {len(train)}, test {len(test)}"
+        f"{len(rows) + extra} rows ({dropped_dup} duplicate texts and {dropped_hard} texts also in "
+        f"hard_cases.csv dropped): train {len(train)} ({extra} from extra_*.csv, {dropped_near} "
+        f"near-repeats of held-out texts dropped), test {len(test)}"
     )
 
 

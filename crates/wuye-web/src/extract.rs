@@ -39,31 +39,80 @@ fn json_rejection(rej: JsonRejection) -> Error {
             "请求需要 Content-Type: application/json",
             "The request needs Content-Type: application/json",
         ),
-        JsonRejection::JsonDataError(e) => {
-            let detail = e.body_text();
-            Error::invalid(
-                "json_invalid",
-                format!("请求内容的字段不符合要求：{}", detail_of(&detail)),
-                format!(
-                    "The request's fields are not as expected: {}",
-                    detail_of(&detail)
-                ),
-            )
-        }
+        JsonRejection::JsonDataError(e) => json_data_error(detail_of(&e.body_text())),
         JsonRejection::JsonSyntaxError(e) => {
-            let detail = e.body_text();
+            let text = e.body_text();
+            let detail = detail_of(&text);
             Error::invalid(
                 "json_invalid",
-                format!("请求内容不是有效的 JSON：{}", detail_of(&detail)),
-                format!("The request body is not valid JSON: {}", detail_of(&detail)),
+                match line_column(detail) {
+                    Some((line, col)) => {
+                        format!("请求内容不是有效的 JSON（第 {line} 行第 {col} 列附近）")
+                    }
+                    None => "请求内容不是有效的 JSON".to_string(),
+                },
+                format!("The request body is not valid JSON: {detail}"),
             )
         }
         other => Error::invalid(
             "json_invalid",
-            format!("无法读取请求内容：{}", other.body_text()),
+            "无法读取请求内容",
             format!("Cannot read the request body: {}", other.body_text()),
         ),
     }
+}
+
+/// serde's words after axum's prefix: "name: invalid type: integer `5`,
+/// expected a string at line 1 column 10", "unknown field `colour`, expected
+/// one of …", "missing field `name` at …". The Chinese message says which
+/// field and what is wrong with it in words of its own; the English one keeps
+/// serde's detail.
+fn json_data_error(detail: &str) -> Error {
+    let quoted = |after: &str| {
+        detail
+            .split_once(after)
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map(|(name, _)| name.to_string())
+    };
+    let path = detail
+        .split_once(": ")
+        .map(|(p, _)| p)
+        .filter(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c))
+        })
+        .map(str::to_string);
+    let (zh, field) = if let Some(f) = quoted("unknown field `") {
+        (format!("请求内容中有无法识别的字段 {f}"), Some(f))
+    } else if let Some(f) = quoted("missing field `") {
+        (format!("请求内容缺少字段 {f}"), Some(f))
+    } else if let Some(f) = path {
+        let what = if detail.contains("invalid type") {
+            "类型不对"
+        } else {
+            "无法识别"
+        };
+        (format!("请求内容中字段 {f} 的值{what}"), Some(f))
+    } else {
+        ("请求内容的字段不符合要求".to_string(), None)
+    };
+    let e = Error::invalid(
+        "json_invalid",
+        zh,
+        format!("The request's fields are not as expected: {detail}"),
+    );
+    match field {
+        Some(f) => e.with_field(f),
+        None => e,
+    }
+}
+
+/// "… at line 1 column 7" → (1, 7).
+fn line_column(detail: &str) -> Option<(u64, u64)> {
+    let (_, rest) = detail.rsplit_once(" at line ")?;
+    let (line, col) = rest.split_once(" column ")?;
+    Some((line.trim().parse().ok()?, col.trim().parse().ok()?))
 }
 
 /// axum's text is "Failed to deserialize the JSON body into the target type: <serde's words>".
@@ -99,14 +148,28 @@ where
 }
 
 fn path_rejection(rej: PathRejection) -> Error {
-    Error::invalid(
-        "path_invalid",
-        format!("地址中的参数无效：{}", rej.body_text()),
-        format!(
-            "A parameter in the address is not valid: {}",
-            rej.body_text()
-        ),
-    )
+    use axum::extract::path::ErrorKind as Kind;
+    let en = format!(
+        "A parameter in the address is not valid: {}",
+        rej.body_text()
+    );
+    let PathRejection::FailedToDeserializePathParams(failed) = &rej else {
+        return Error::invalid("path_invalid", "地址中的参数无效", en);
+    };
+    match failed.kind() {
+        Kind::ParseErrorAtKey { key, value, .. } | Kind::DeserializeError { key, value, .. } => {
+            Error::invalid(
+                "path_invalid",
+                format!("地址中的 {key}（{value}）无法识别"),
+                en,
+            )
+            .with_field(key.clone())
+        }
+        Kind::ParseErrorAtIndex { value, .. } | Kind::ParseError { value, .. } => {
+            Error::invalid("path_invalid", format!("地址中的参数 {value} 无法识别"), en)
+        }
+        _ => Error::invalid("path_invalid", "地址中的参数无效", en),
+    }
 }
 
 /// Query string parameters; bad ones answer 400 `query_invalid`.

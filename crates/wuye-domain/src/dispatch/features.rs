@@ -50,7 +50,7 @@ impl Default for FeatureConfig {
             hmm: false,
             word_weight: 2.0,
             word_pairs: false,
-            unigram_weight: 3.0,
+            unigram_weight: 2.0,
         }
     }
 }

@@ -231,9 +231,22 @@ async fn malformed_requests_get_coded_errors(t: Arc<TestApp>) {
         (StatusCode::BAD_REQUEST, "json_invalid"),
         "{v}"
     );
-    // Wrong type, unknown field.
+    assert_eq!(
+        v["error"]["message"], "请求内容不是有效的 JSON（第 1 行第 2 列附近）",
+        "{v}"
+    );
+    // Wrong type, unknown field, missing field: the Chinese names the field
+    // in its own words (no serde English inside the sentence).
     let (s, v) = admin.post("/api/v1/communities", json!({"name": 5})).await;
     assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "json_invalid"));
+    assert_eq!(
+        v["error"]["message"], "请求内容中字段 name 的值类型不对",
+        "{v}"
+    );
+    assert_eq!(v["error"]["field"], "name", "{v}");
+    let (s, v) = admin.post("/api/v1/communities", json!({})).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "json_invalid"));
+    assert_eq!(v["error"]["message"], "请求内容缺少字段 name", "{v}");
     let (s, v) = admin
         .post(
             "/api/v1/communities",
@@ -241,7 +254,11 @@ async fn malformed_requests_get_coded_errors(t: Arc<TestApp>) {
         )
         .await;
     assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "json_invalid"));
-    assert!(v["error"]["message"].as_str().unwrap().contains("colour"));
+    assert_eq!(
+        v["error"]["message"], "请求内容中有无法识别的字段 colour",
+        "{v}"
+    );
+    assert_eq!(v["error"]["field"], "colour", "{v}");
     // Missing content type.
     let (s, v) = admin
         .send(
@@ -257,6 +274,7 @@ async fn malformed_requests_get_coded_errors(t: Arc<TestApp>) {
     // A non-numeric id, an unknown route, a wrong method.
     let (s, v) = admin.get("/api/v1/communities/abc").await;
     assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "path_invalid"));
+    assert_eq!(v["error"]["message"], "地址中的参数 abc 无法识别", "{v}");
     let (s, v) = admin.get("/api/v1/nothing-here").await;
     assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "route_not_found"));
     let (s, v) = admin
