@@ -54,19 +54,25 @@ def near_held_out(text, held):
     return None
 
 
-def main():
-    hard = {r["text"] for r in read(HERE / "hard_cases.csv")}
-    seen, rows, dropped_dup, dropped_hard = set(), [], 0, 0
-    for part in sorted((HERE / "parts").glob("part_*.csv")):
+def fresh(pattern, seen, hard, dropped):
+    """The rows of parts/<pattern> in file order, without texts already seen
+    (first occurrence wins) or also in hard_cases.csv; counts what it drops."""
+    for part in sorted((HERE / "parts").glob(pattern)):
         for r in read(part):
             if r["text"] in seen:
-                dropped_dup += 1
+                dropped["dup"] += 1
                 continue
             seen.add(r["text"])
             if r["text"] in hard:
-                dropped_hard += 1
+                dropped["hard"] += 1
                 continue
-            rows.append(r)
+            yield r
+
+
+def main():
+    hard = {r["text"] for r in read(HERE / "hard_cases.csv")}
+    seen, dropped = set(), {"dup": 0, "hard": 0}
+    rows = list(fresh("part_*.csv", seen, hard, dropped))
 
     by_cat = {}
     for r in rows:
@@ -86,25 +92,17 @@ def main():
     # rows in the same order whatever they add.
     extra, dropped_near = 0, 0
     held = [r["text"] for r in test] + sorted(hard)
-    for part in sorted((HERE / "parts").glob("extra_*.csv")):
-        for r in read(part):
-            if r["text"] in seen:
-                dropped_dup += 1
-                continue
-            seen.add(r["text"])
-            if r["text"] in hard:
-                dropped_hard += 1
-                continue
-            if near_held_out(r["text"], held):
-                dropped_near += 1
-                continue
-            train.append(r)
-            extra += 1
+    for r in fresh("extra_*.csv", seen, hard, dropped):
+        if near_held_out(r["text"], held):
+            dropped_near += 1
+            continue
+        train.append(r)
+        extra += 1
 
     write(HERE / "train.csv", train)
     write(HERE / "test.csv", test)
     print(
-        f"{len(rows) + extra} rows ({dropped_dup} duplicate texts and {dropped_hard} texts also in "
+        f"{len(rows) + extra} rows ({dropped['dup']} duplicate texts and {dropped['hard']} texts also in "
         f"hard_cases.csv dropped): train {len(train)} ({extra} from extra_*.csv, {dropped_near} "
         f"near-repeats of held-out texts dropped), test {len(test)}"
     )
