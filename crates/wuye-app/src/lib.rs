@@ -67,7 +67,7 @@ impl Default for AppConfig {
             auto_accept_days: wuye_domain::work_order::DEFAULT_AUTO_ACCEPT_DAYS,
             return_visit_sample_percent: 20,
             photo_limits: photos::PhotoLimits::default(),
-            dispatch_train_epochs: 120,
+            dispatch_train_epochs: wuye_domain::dispatch::TrainOptions::default().epochs,
         }
     }
 }

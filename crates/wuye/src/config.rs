@@ -126,7 +126,7 @@ impl Config {
             auto_accept_days: self.auto_accept_days,
             return_visit_sample_percent: self.return_visit_sample_percent,
             photo_limits: Default::default(),
-            dispatch_train_epochs: 120,
+            dispatch_train_epochs: wuye_domain::dispatch::TrainOptions::default().epochs,
             session_ttl_hours: self.session_ttl_hours,
             login_max_failures_per_account: self.login_max_failures_per_account,
             login_max_failures_per_ip: self.login_max_failures_per_ip,

@@ -5,8 +5,7 @@
 use super::i18n::Texts;
 use super::resident::Choice;
 use super::session::{CsrfForm, Viewer, csrf_ok};
-use super::{Ctx, error_page, render};
-use crate::ui::UiQuery;
+use super::{Ctx, UiQuery, error_page, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Multipart, Path, State};

@@ -6,8 +6,7 @@
 use super::i18n::{Texts, delivery_status_label, notify_label};
 use super::notify::DeliveryLine;
 use super::session::{CsrfForm, Viewer};
-use super::{Ctx, error_page, render};
-use crate::ui::UiQuery;
+use super::{Ctx, UiQuery, error_page, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};

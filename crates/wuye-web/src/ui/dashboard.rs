@@ -4,8 +4,7 @@
 
 use super::i18n::{Texts, category_label};
 use super::session::Viewer;
-use super::{Ctx, error_page, render};
-use crate::ui::UiQuery;
+use super::{Ctx, UiQuery, error_page, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;

@@ -2,7 +2,6 @@
 //! or home, the duplicate warning, and saving.
 
 use super::*;
-use crate::ui::UiQuery;
 
 #[derive(Template)]
 #[template(path = "desk/new.html")]
