@@ -10,7 +10,7 @@ use wuye_domain::access::{Access, Actor, Resource, Role};
 use wuye_domain::ids::*;
 use wuye_domain::values::{NewPassword, Username};
 use wuye_store::accounts::{self, NewUser};
-use wuye_store::{StoreError, people};
+use wuye_store::people;
 
 /// Who gets the account.
 #[derive(Debug, Clone, Copy)]
@@ -113,7 +113,7 @@ impl App {
             Some(serde_json::json!({"user_id": user.0, "username": username.map(String::from)})),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(user)
     }
 
@@ -150,7 +150,7 @@ impl App {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 

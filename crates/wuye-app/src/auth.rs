@@ -164,7 +164,7 @@ impl App {
         let Some(user) = user.filter(|_| ok) else {
             accounts::record_failure(&mut tx, &account_key, now).await?;
             accounts::record_failure(&mut tx, &ip_key, now).await?;
-            tx.commit().await.map_err(wuye_store::StoreError::from)?;
+            tx.commit().await?;
             tracing::info!(login = %login, ip = %ip, "sign-in failed");
             return Err(bad_credentials().into());
         };
@@ -172,7 +172,7 @@ impl App {
         let actor = match self.actor_for(&user).await {
             Ok(a) => a,
             Err(e) => {
-                tx.rollback().await.map_err(wuye_store::StoreError::from)?;
+                tx.rollback().await?;
                 return Err(e);
             }
         };
@@ -189,7 +189,7 @@ impl App {
         )
         .await?;
         accounts::clear_failures(&mut tx, &account_key).await?;
-        tx.commit().await.map_err(wuye_store::StoreError::from)?;
+        tx.commit().await?;
         Ok(LoginOutcome {
             token,
             expires_at: wuye_domain::time::from_millis(expires),
@@ -212,7 +212,7 @@ impl App {
     pub async fn logout(&self, token: &str) -> Result<()> {
         let mut tx = self.db.begin().await?;
         accounts::delete_session(&mut tx, &token_hash(token)).await?;
-        tx.commit().await.map_err(wuye_store::StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -254,7 +254,7 @@ impl App {
             None,
         )
         .await?;
-        tx.commit().await.map_err(wuye_store::StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -335,7 +335,7 @@ impl App {
     ) -> Result<()> {
         let mut tx = self.db.begin().await?;
         accounts::set_prefs(&mut tx, actor.user_id, lang.map(|l| l.code()), large_text).await?;
-        tx.commit().await.map_err(wuye_store::StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -13,7 +13,6 @@ use wuye_domain::Error;
 use wuye_domain::access::Role;
 use wuye_domain::directory::{DEFAULT_TEAMS, DispatchMode, Relation, WorkingHours, home_label};
 use wuye_domain::ids::*;
-use wuye_store::StoreError;
 use wuye_store::accounts::{self, NewUser};
 use wuye_store::directory::{self as dir, NewHome};
 use wuye_store::people::{self, StaffFields, TeamFields};
@@ -480,7 +479,7 @@ impl App {
         )
         .await?;
         progress("提交 …");
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         let n = std::env::var("WUYE_DEMO_ORDERS")
             .ok()
             .and_then(|v| v.parse().ok())

@@ -438,7 +438,7 @@ impl App {
             ),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         report.imported = true;
         Ok(report)
     }
@@ -603,7 +603,7 @@ impl App {
             ),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         report.imported = true;
         Ok(report)
     }

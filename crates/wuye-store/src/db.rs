@@ -2,11 +2,13 @@
 //! single-connection writer pool (so writers queue in-process instead of
 //! fighting over the file lock) and a reader pool; PostgreSQL one pool.
 
+use crate::group_commit::{WriteGroup, WriteTx};
 use crate::{Result, StoreError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor, Transaction};
+use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -57,6 +59,8 @@ impl Default for DbOptions {
 #[derive(Clone, Debug)]
 pub struct Db {
     backend: Backend,
+    /// SQLite's writers share commits (see `group_commit`); None on PostgreSQL.
+    group: Option<Arc<WriteGroup>>,
     read: AnyPool,
     write: AnyPool,
 }
@@ -141,6 +145,7 @@ impl Db {
                     .await?;
                 Ok(Db {
                     backend,
+                    group: Some(Arc::new(WriteGroup::new(write.clone()))),
                     read,
                     write,
                 })
@@ -153,6 +158,7 @@ impl Db {
                     .await?;
                 Ok(Db {
                     backend,
+                    group: None,
                     read: pool.clone(),
                     write: pool,
                 })
@@ -184,15 +190,22 @@ impl Db {
         (list(&SQLITE_MIGRATIONS), list(&POSTGRES_MIGRATIONS))
     }
 
-    /// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE` on the
-    /// single writer connection, so it holds the write lock from the start and
-    /// can never fail half-way with a busy snapshot.
-    pub async fn begin(&self) -> Result<Transaction<'static, sqlx::Any>> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.write.begin().await?,
-        };
-        Ok(tx)
+    /// Begins a write transaction. On SQLite it joins the writer's open
+    /// group commit, or opens one with `BEGIN IMMEDIATE` on the single
+    /// writer connection, so it holds the write lock from the start and can
+    /// never fail half-way with a busy snapshot. `commit` returns once the
+    /// transaction is on disk either way.
+    pub async fn begin(&self) -> Result<WriteTx> {
+        match &self.group {
+            Some(g) => g.begin().await,
+            None => Ok(WriteTx::Single(self.write.begin().await?)),
+        }
+    }
+
+    /// SQLite's group commit so far: (COMMITs, write transactions they
+    /// carried); None on PostgreSQL.
+    pub fn group_commit_stats(&self) -> Option<(u64, u64)> {
+        self.group.as_ref().map(|g| g.stats())
     }
 
     /// A connection for reads.

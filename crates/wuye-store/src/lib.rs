@@ -14,6 +14,7 @@ pub mod dialect;
 pub mod directory;
 pub mod dispatch;
 pub mod error;
+pub mod group_commit;
 pub mod kpi;
 pub mod notify;
 pub mod order_log;
@@ -24,6 +25,7 @@ pub mod sql;
 
 pub use db::{Backend, Db, DbOptions};
 pub use error::StoreError;
+pub use group_commit::WriteTx;
 
 pub type Conn = sqlx::AnyConnection;
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -131,7 +131,7 @@ pub async fn seed(
         Some(serde_json::json!({"orders": opts.orders, "communities": opts.communities, "seed": opts.seed})),
     )
     .await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     // The sink takes the database for itself: every pooled connection must
     // be closed first (`Db::close` waits for that).
     db.close().await;
@@ -187,7 +187,7 @@ pub async fn seed(
     for (staff, at) in assigned {
         wuye_store::dispatch::touch_assigned(&mut tx, StaffId(staff), at).await?;
     }
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     let path = bulk::sqlite_path(url);
     let mut c = db.read().await?;
     report.database_bytes = bulk::database_size(&mut c, backend, path.as_deref())

@@ -9,7 +9,7 @@ use wuye_domain::access::{Access, Actor, Resource};
 use wuye_domain::directory::Community;
 use wuye_domain::ids::CommunityId;
 use wuye_domain::values::Name;
-use wuye_store::{StoreError, directory as store};
+use wuye_store::directory as store;
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -66,7 +66,7 @@ impl App {
             snapshot(&m),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(m)
     }
 
@@ -103,7 +103,7 @@ impl App {
             snapshot(&after),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(after)
     }
 
@@ -124,7 +124,7 @@ impl App {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -11,7 +11,6 @@ use wuye_domain::access::{Access, Actor, Resource};
 use wuye_domain::directory::{Building, Entrance, Home, home_label};
 use wuye_domain::ids::*;
 use wuye_domain::values::{Area, Label};
-use wuye_store::StoreError;
 use wuye_store::directory::{self as store, HomeFilter, NewHome};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -119,7 +118,7 @@ impl App {
             snapshot(&b),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(b)
     }
 
@@ -152,7 +151,7 @@ impl App {
             snapshot(&after),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(after)
     }
 
@@ -173,7 +172,7 @@ impl App {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -211,7 +210,7 @@ impl App {
             snapshot(&e),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(e)
     }
 
@@ -239,7 +238,7 @@ impl App {
             snapshot(&after),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(after)
     }
 
@@ -260,7 +259,7 @@ impl App {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -372,7 +371,7 @@ impl App {
             snapshot(&h),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(h)
     }
 
@@ -406,7 +405,7 @@ impl App {
             snapshot(&after),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(after)
     }
 
@@ -427,7 +426,7 @@ impl App {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -11,8 +11,8 @@ use wuye_domain::access::{Access, Actor, Resource};
 use wuye_domain::directory::{Relation, Resident};
 use wuye_domain::ids::*;
 use wuye_domain::values::{Name, Phone};
+use wuye_store::accounts;
 use wuye_store::people::{self as store, ResidentFilter};
-use wuye_store::{StoreError, accounts};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -157,7 +157,7 @@ impl App {
             snapshot(&r),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(r)
     }
 
@@ -200,7 +200,7 @@ impl App {
             snapshot(&after),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(after)
     }
 
@@ -226,7 +226,7 @@ impl App {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -261,7 +261,7 @@ impl App {
             snapshot(&after),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(after)
     }
 
@@ -291,7 +291,7 @@ impl App {
             snapshot(&after),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(after)
     }
 }

@@ -14,8 +14,8 @@ use wuye_domain::access::{Access, Actor, Resource, Role, parse_staff_roles};
 use wuye_domain::directory::{Staff, WorkingHours};
 use wuye_domain::ids::*;
 use wuye_domain::values::{Name, Phone};
+use wuye_store::accounts;
 use wuye_store::people::{self as store, StaffFields, StaffFilter};
-use wuye_store::{StoreError, accounts};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -179,7 +179,7 @@ impl App {
             snapshot(&s),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         if let Some(a) = &input.account {
             if let Err(e) = self
                 .create_account(actor, AccountHolder::Staff(id), a)
@@ -189,7 +189,7 @@ impl App {
                 let mut tx = self.db.begin().await?;
                 store::set_staff_communities(&mut tx, id, &[]).await?;
                 sqlx_delete_staff(&mut tx, id).await?;
-                tx.commit().await.map_err(StoreError::from)?;
+                tx.commit().await?;
                 return Err(e);
             }
             let mut c = self.db.read().await?;
@@ -274,7 +274,7 @@ impl App {
             snapshot(&after),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(after)
     }
 

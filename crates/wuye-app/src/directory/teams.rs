@@ -9,7 +9,6 @@ use wuye_domain::access::{Access, Actor, Resource};
 use wuye_domain::directory::{DispatchMode, Team};
 use wuye_domain::ids::*;
 use wuye_domain::values::Name;
-use wuye_store::StoreError;
 use wuye_store::people::{self as store, TeamFields};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -154,7 +153,7 @@ impl App {
             snapshot(&t),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(t)
     }
 
@@ -205,7 +204,7 @@ impl App {
             snapshot(&after),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(after)
     }
 
@@ -226,7 +225,7 @@ impl App {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -255,7 +254,7 @@ impl App {
             snapshot(&after),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(after)
     }
 
@@ -284,7 +283,7 @@ impl App {
             snapshot(&after),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(after)
     }
 }

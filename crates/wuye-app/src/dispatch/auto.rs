@@ -2,8 +2,8 @@
 //! person (filter then choose), or the team's grab pool, or the dispatcher's
 //! queue when the classifier is unsure or the team dispatches by hand.
 
+use super::DispatchSettings;
 use crate::App;
-use crate::accounts::system_actor;
 use crate::error::Result;
 use wuye_domain::category::Category;
 use wuye_domain::directory::DispatchMode;
@@ -11,8 +11,8 @@ use wuye_domain::dispatch::Prediction;
 use wuye_domain::dispatch::assign::{Candidate, choose};
 use wuye_domain::ids::*;
 use wuye_domain::time::{default_zone, from_millis};
-use wuye_domain::work_order::{Command, Kind};
-use wuye_store::{StoreError, dispatch as store, people};
+use wuye_domain::work_order::Kind;
+use wuye_store::{dispatch as store, people};
 
 /// What dispatch did with a new order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,72 +87,66 @@ impl App {
         .ok())
     }
 
-    /// Dispatches a just-created order (no team given by staff).
-    pub(crate) async fn auto_dispatch(
+    /// Decides where a new order goes (no team given by staff), from reads
+    /// only: creation writes the step in its own transaction, so the order,
+    /// its dispatch and their clocks commit together.
+    pub(crate) async fn plan_dispatch(
         &self,
         company: CompanyId,
-        order: i64,
         kind: Kind,
         community: CommunityId,
         prediction: Option<&Prediction>,
-    ) -> Result<Outcome> {
-        let settings = self.dispatch_settings(company).await?;
-        let outcome = 'decide: {
-            if !matches!(kind, Kind::Repair | Kind::Complaint) {
-                break 'decide Outcome::None;
-            }
-            if !settings.enabled {
-                break 'decide Outcome::Queue;
-            }
-            let Some(p) =
-                prediction.filter(|p| f64::from(p.category.confidence) >= settings.threshold)
-            else {
-                break 'decide Outcome::Queue;
-            };
-            let Ok(category) = Category::parse(&p.category.label) else {
-                break 'decide Outcome::Queue;
-            };
-            let Some((team, _)) = self.team_for(company, category).await? else {
-                break 'decide Outcome::Queue;
-            };
-            let mode = {
-                let mut c = self.db.read().await?;
-                people::get_team(&mut c, company, team).await?.dispatch_mode
-            };
-            let (assignee, outcome) = match mode {
-                DispatchMode::Manual => break 'decide Outcome::Queue,
-                DispatchMode::Grab => (None, Outcome::Pool),
-                DispatchMode::Auto => match self
-                    .pick_person(company, team, community, settings.capacity)
-                    .await?
-                {
-                    Some(p) => (Some(p), Outcome::Auto),
-                    None => (None, Outcome::Team),
-                },
-            };
-            let mut sys = system_actor(company);
-            sys.display_name = "智能派单".into();
-            match self
-                .apply_step(
-                    &sys,
-                    order,
-                    &Command::Dispatch { team, assignee },
-                    true,
-                    &[],
-                )
-                .await
-            {
-                Ok(()) => outcome,
-                Err(e) => {
-                    tracing::warn!(order, error = %e, "automatic dispatch failed; left for a dispatcher");
-                    Outcome::Queue
-                }
-            }
+        settings: &DispatchSettings,
+    ) -> Result<DispatchPlan> {
+        let queue = DispatchPlan {
+            outcome: Outcome::Queue,
+            to: None,
         };
-        let mut tx = self.db.begin().await?;
-        store::set_order_dispatch(&mut tx, order, None, outcome.code()).await?;
-        self.kpi_refresh(&mut tx, company, order).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(outcome)
+        if !matches!(kind, Kind::Repair | Kind::Complaint) {
+            return Ok(DispatchPlan {
+                outcome: Outcome::None,
+                to: None,
+            });
+        }
+        if !settings.enabled {
+            return Ok(queue);
+        }
+        let Some(p) = prediction.filter(|p| f64::from(p.category.confidence) >= settings.threshold)
+        else {
+            return Ok(queue);
+        };
+        let Ok(category) = Category::parse(&p.category.label) else {
+            return Ok(queue);
+        };
+        let Some((team, _)) = self.team_for(company, category).await? else {
+            return Ok(queue);
+        };
+        let mode = {
+            let mut c = self.db.read().await?;
+            people::get_team(&mut c, company, team).await?.dispatch_mode
+        };
+        let (assignee, outcome) = match mode {
+            DispatchMode::Manual => return Ok(queue),
+            DispatchMode::Grab => (None, Outcome::Pool),
+            DispatchMode::Auto => match self
+                .pick_person(company, team, community, settings.capacity)
+                .await?
+            {
+                Some(p) => (Some(p), Outcome::Auto),
+                None => (None, Outcome::Team),
+            },
+        };
+        Ok(DispatchPlan {
+            outcome,
+            to: Some((team, assignee)),
+        })
     }
+}
+
+/// Where dispatch sends a new order, decided before its transaction.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DispatchPlan {
+    pub outcome: Outcome,
+    /// The team and person of the dispatch step, if there is one.
+    pub to: Option<(TeamId, Option<StaffId>)>,
 }

@@ -2,7 +2,6 @@
 //! model is retrained on the bundled corpus plus the company's corrections
 //! and versioned; live accuracy and the manual-intervention rate.
 
-use super::auto::Outcome;
 use crate::App;
 use crate::error::{AppError, Result};
 use crate::orders::access::is_desk;
@@ -19,7 +18,7 @@ use wuye_domain::ids::*;
 use wuye_domain::work_order::{Grade, Kind, Priority};
 use wuye_store::dispatch::{self as store, NewExample};
 use wuye_store::order_log::{self, NewEvent};
-use wuye_store::{StoreError, orders};
+use wuye_store::orders;
 
 /// The corpus the bundled model was trained on, and its test file.
 pub const TRAIN_CSV: &str = include_str!("../../../../data/dispatch/train.csv");
@@ -156,7 +155,7 @@ impl App {
         .await?;
         self.sla_refresh(&mut tx, actor.company_id, id, now).await?;
         self.kpi_refresh(&mut tx, actor.company_id, id).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -241,7 +240,7 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(ModelVersion {
             id,
             examples: examples.len() as i64,
@@ -287,14 +286,5 @@ impl App {
                 }
             }
         }
-    }
-
-    /// Records the dispatch decision for an order made with a team.
-    pub(crate) async fn mark_staff_dispatched(&self, company: CompanyId, order: i64) -> Result<()> {
-        let mut tx = self.db.begin().await?;
-        store::set_order_dispatch(&mut tx, order, None, Outcome::Staff.code()).await?;
-        self.kpi_refresh(&mut tx, company, order).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(())
     }
 }

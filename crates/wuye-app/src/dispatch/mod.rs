@@ -18,7 +18,7 @@ use wuye_domain::category::Category;
 use wuye_domain::directory::teams::default_team_for;
 use wuye_domain::dispatch::{Classifier, Model, Prediction};
 use wuye_domain::ids::*;
-use wuye_store::{StoreError, dispatch as store, people};
+use wuye_store::{dispatch as store, people};
 
 /// The default confidence below which a person dispatches.
 pub const DEFAULT_THRESHOLD: f64 = 0.6;
@@ -173,7 +173,7 @@ impl App {
             crate::audit::snapshot(s),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(s.clone())
     }
 
@@ -238,7 +238,7 @@ impl App {
             Some(serde_json::json!({"category": cat.code(), "team_id": team.id})),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         self.category_teams(actor).await
     }
 

@@ -14,7 +14,6 @@ use wuye_domain::ids::*;
 use wuye_domain::kpi::defs::{find, value};
 use wuye_domain::notify::templates::KpiAlertFacts;
 use wuye_domain::time::from_millis;
-use wuye_store::StoreError;
 use wuye_store::kpi::{self as store, Scope};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -118,7 +117,7 @@ impl App {
         )
         .await?;
         record(&mut tx, actor, now, "kpi_rule", id, "create", None, Some(serde_json::json!({"kpi": k.code, "op": i.op, "threshold": i.threshold, "period": i.period}))).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(RuleView {
             id,
             kpi: k.code.into(),
@@ -154,7 +153,7 @@ impl App {
             return Err(Error::not_found("预警规则", "alert rule").into());
         }
         record(&mut tx, actor, now, "kpi_rule", id, "delete", None, None).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -274,7 +273,7 @@ impl App {
                 }
                 (None, false) => {}
             }
-            tx.commit().await.map_err(StoreError::from)?;
+            tx.commit().await?;
         }
         Ok((raised, cleared))
     }

@@ -8,7 +8,7 @@ use wuye_domain::kpi::{OrderKpiFacts, contributions, held_before, responded_and_
 use wuye_domain::time::{default_zone, from_millis};
 use wuye_domain::work_order::{Channel, Grade, Kind, Priority, State};
 use wuye_store::kpi::{self as store, ContribRow};
-use wuye_store::{Conn, StoreError, orders, sla};
+use wuye_store::{Conn, orders, sla};
 
 /// Builds an order's KPI facts from its row and state history.
 pub(crate) async fn facts(
@@ -164,7 +164,7 @@ impl App {
             for id in &ids {
                 self.kpi_refresh(&mut tx, company, *id).await?;
             }
-            tx.commit().await.map_err(StoreError::from)?;
+            tx.commit().await?;
             n += ids.len();
             after = last;
         }

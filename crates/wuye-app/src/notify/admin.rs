@@ -14,7 +14,7 @@ use wuye_domain::access::Actor;
 use wuye_domain::ids::*;
 use wuye_domain::notify::providers::{EmailConfig, EndpointSpec, SmsConfig};
 use wuye_domain::notify::{NotifySettings, masked, merge_secret};
-use wuye_store::{StoreError, notify as store, people};
+use wuye_store::{notify as store, people};
 
 /// The SMS provider; `access_key_secret` is write-only.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -121,7 +121,7 @@ impl App {
             snapshot(s),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(s.clone())
     }
 
@@ -173,7 +173,7 @@ impl App {
             snapshot(&view),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(view)
     }
 
@@ -213,7 +213,7 @@ impl App {
             snapshot(&view),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(view)
     }
 
@@ -238,7 +238,7 @@ impl App {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -327,7 +327,7 @@ impl App {
             snapshot(&view),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(view)
     }
 
@@ -349,7 +349,7 @@ impl App {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -15,7 +15,7 @@ use wuye_domain::notify::providers::check_email;
 use wuye_domain::notify::templates::Vars;
 use wuye_domain::notify::{Event, Rule, Template};
 use wuye_domain::{Error, Lang};
-use wuye_store::{StoreError, notify as store, orders};
+use wuye_store::{notify as store, orders};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RuleView {
@@ -167,7 +167,7 @@ impl App {
             snapshot(&view),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(view)
     }
 
@@ -242,7 +242,7 @@ impl App {
             snapshot(&view),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(view)
     }
 
@@ -324,7 +324,7 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(Preferences {
             email,
             lang: lang.code().into(),

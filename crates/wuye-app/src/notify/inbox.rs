@@ -11,7 +11,6 @@ use wuye_domain::Error;
 use wuye_domain::access::Actor;
 use wuye_domain::notify::{Channel, mask_address};
 use wuye_domain::time::from_millis;
-use wuye_store::StoreError;
 use wuye_store::notify::{self as store, DeliveryFilter, DeliveryRow, InboxRow};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -169,7 +168,7 @@ impl App {
         {
             return Err(Error::not_found("通知", "notification").into());
         }
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -178,7 +177,7 @@ impl App {
         let marked = store::mark_read(&mut tx, actor.user_id, None, self.now_ms())
             .await?
             .unwrap_or(0);
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(Marked { marked })
     }
 
@@ -284,7 +283,7 @@ impl App {
             .await?
             .pop()
             .ok_or_else(not_found_delivery)?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(row.into())
     }
 }

@@ -26,7 +26,6 @@ use std::time::Duration;
 use wuye_domain::ids::CompanyId;
 use wuye_domain::notify::Channel;
 use wuye_domain::notify::delivery::rate_limited_until;
-use wuye_store::StoreError;
 use wuye_store::notify::{self as store, DeliveryRow};
 
 /// Rows claimed per pass.
@@ -136,7 +135,7 @@ impl App {
             store::mark_sending(&mut tx, row.id, &token, now, now + o.settings.lease_ms()).await?;
             claimed.push((row, o));
         }
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok((claimed, n, token))
     }
 
@@ -194,7 +193,7 @@ impl App {
                 report.superseded += 1;
             }
         }
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -7,7 +7,6 @@ use crate::photos::{is_valid_id, process};
 use serde::Serialize;
 use wuye_domain::Error;
 use wuye_domain::access::Actor;
-use wuye_store::StoreError;
 use wuye_store::order_log::{self, NewPhoto};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -62,7 +61,7 @@ impl App {
             },
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(PhotoInfo {
             id: p.id.clone(),
             content_type: p.format.content_type().to_string(),

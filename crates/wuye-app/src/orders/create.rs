@@ -4,7 +4,9 @@ use super::OrderNotice;
 use super::access::{is_desk, visibility};
 use super::view::OrderView;
 use crate::App;
+use crate::accounts::system_actor;
 use crate::directory::property::with_field;
+use crate::dispatch::auto::{DispatchPlan, Outcome};
 use crate::error::{AppError, Result};
 use serde::{Deserialize, Serialize};
 use wuye_domain::Error;
@@ -16,11 +18,12 @@ use wuye_domain::time::default_zone;
 use wuye_domain::values::{Name, Phone};
 use wuye_domain::work_order::similarity::{DUPLICATE_THRESHOLD, similarity};
 use wuye_domain::work_order::{
-    self as wo, Channel, Grade, Kind, OrderText, PlaceKind, Priority, kinds::default_priority,
+    self as wo, Channel, Command, Grade, Kind, OrderText, PlaceKind, Priority,
+    kinds::default_priority,
 };
 use wuye_store::order_log::{self, NewEvent};
 use wuye_store::orders::{self, NewOrder};
-use wuye_store::{StoreError, directory as dir, people};
+use wuye_store::{directory as dir, people};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -306,7 +309,8 @@ impl App {
         // What the classifier makes of the words (category, urgency).
         let prediction = self.predict(actor.company_id, text.as_str()).await?;
         // With smart dispatch off, the prediction is kept as a suggestion only.
-        let smart = self.dispatch_settings(actor.company_id).await?.enabled;
+        let settings = self.dispatch_settings(actor.company_id).await?;
+        let smart = settings.enabled;
         let predicted_urgency = prediction
             .as_ref()
             .filter(|_| smart)
@@ -420,6 +424,23 @@ impl App {
         let duplicates = self
             .find_duplicates(actor, &place, text.as_str(), None)
             .await?;
+        // Where it goes is decided from reads, before the write lock.
+        let plan = match dispatch_to {
+            Some((team, assignee)) => DispatchPlan {
+                outcome: Outcome::Staff,
+                to: Some((team, assignee)),
+            },
+            None => {
+                self.plan_dispatch(
+                    actor.company_id,
+                    kind,
+                    place.community,
+                    prediction.as_ref().map(|(_, p)| p),
+                    &settings,
+                )
+                .await?
+            }
+        };
 
         let now = self.now_ms();
         let tz = default_zone();
@@ -519,15 +540,49 @@ impl App {
             place.label
         ));
         orders::index_text(&mut tx, self.db.backend(), id, &terms).await?;
-        if let Some((version, p)) = &prediction {
-            let mut json = serde_json::to_value(p).map_err(crate::AppError::internal)?;
-            json["model_version"] = serde_json::json!(version);
-            wuye_store::dispatch::set_order_dispatch(&mut tx, id, Some(&json.to_string()), "none")
-                .await?;
-        }
+        let prediction_json = match &prediction {
+            Some((version, p)) => {
+                let mut json = serde_json::to_value(p).map_err(crate::AppError::internal)?;
+                json["model_version"] = serde_json::json!(version);
+                Some(json.to_string())
+            }
+            None => None,
+        };
+        // The dispatch step joins the creation's transaction: one commit, and
+        // the clocks and KPIs computed once, for the order as it stands.
+        let (outcome, dispatched) = match plan.to {
+            None => (plan.outcome, None),
+            Some((team, assignee)) => {
+                let cmd = Command::Dispatch { team, assignee };
+                let staff = plan.outcome == Outcome::Staff;
+                let mut sys = system_actor(actor.company_id);
+                sys.display_name = "智能派单".into();
+                let by = if staff { actor } else { &sys };
+                match self.check_step(&mut tx, by, id, &cmd, !staff).await {
+                    Ok(step) => {
+                        let notice = self.write_step(&mut tx, by, step, &[], now).await?;
+                        (plan.outcome, Some(notice))
+                    }
+                    // Staff chose the team: their refusal is the answer.
+                    Err(e) if staff => return Err(e),
+                    // Nothing was written; the order waits for a dispatcher.
+                    Err(e) => {
+                        tracing::warn!(order = id, error = %e, "automatic dispatch failed; left for a dispatcher");
+                        (Outcome::Queue, None)
+                    }
+                }
+            }
+        };
+        wuye_store::dispatch::set_order_dispatch(
+            &mut tx,
+            id,
+            prediction_json.as_deref(),
+            outcome.code(),
+        )
+        .await?;
         self.sla_refresh(&mut tx, actor.company_id, id, now).await?;
         self.kpi_refresh(&mut tx, actor.company_id, id).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         self.announce(OrderNotice {
             company_id: actor.company_id.0,
             order_id: id,
@@ -537,26 +592,8 @@ impl App {
             to: Some(wo::State::Received),
             at_ms: now,
         });
-        if let Some((team, assignee)) = dispatch_to {
-            self.step(
-                actor,
-                id,
-                &super::steps::StepInput::Dispatch {
-                    team_id: team.0,
-                    assignee_id: assignee.map(|a| a.0),
-                },
-            )
-            .await?;
-            self.mark_staff_dispatched(actor.company_id, id).await?;
-        } else {
-            self.auto_dispatch(
-                actor.company_id,
-                id,
-                kind,
-                place.community,
-                prediction.as_ref().map(|(_, p)| p),
-            )
-            .await?;
+        if let Some(notice) = dispatched {
+            self.announce(notice);
         }
         let order = self.get_order(actor, id).await?.order;
         Ok(Created { order, duplicates })

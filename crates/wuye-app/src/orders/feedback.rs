@@ -9,7 +9,7 @@ use wuye_domain::Error;
 use wuye_domain::access::Actor;
 use wuye_domain::work_order::{self as wo, Rating, State};
 use wuye_store::order_log::{self, NewEvent};
-use wuye_store::{StoreError, orders};
+use wuye_store::orders;
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -82,7 +82,7 @@ impl App {
         .await?;
         crate::notify::enqueue_for_event(self, &mut tx, actor.company_id, id, event, action)
             .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         self.announce(OrderNotice {
             company_id: o.company_id,
             order_id: id,
@@ -168,7 +168,7 @@ impl App {
         crate::notify::enqueue_for_event(self, &mut tx, actor.company_id, id, event, "rate")
             .await?;
         self.kpi_refresh(&mut tx, actor.company_id, id).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         self.announce(OrderNotice {
             company_id: o.company_id,
             order_id: id,

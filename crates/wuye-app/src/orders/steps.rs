@@ -13,7 +13,7 @@ use wuye_domain::ids::*;
 use wuye_domain::work_order::{self as wo, Command, OrderCore, Standing, State, VisitOutcome};
 use wuye_store::order_log::{self, NewEvent};
 use wuye_store::orders::{self, CoreUpdate, OrderRow};
-use wuye_store::{StoreError, people};
+use wuye_store::{Conn, people};
 
 /// One step, named by `action`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -79,6 +79,16 @@ pub enum StepInput {
         into: i64,
         note: Option<String>,
     },
+}
+
+/// A command checked against the order under its row lock, to be written
+/// in the same transaction.
+pub(crate) struct CheckedStep<'a> {
+    o: OrderRow,
+    core: OrderCore,
+    change: wo::Change,
+    system: bool,
+    cmd: &'a Command,
 }
 
 fn core_of(o: &OrderRow) -> Result<OrderCore> {
@@ -281,7 +291,27 @@ impl App {
     ) -> Result<()> {
         let now = self.now_ms();
         let mut tx = self.db.begin().await?;
-        let o = orders::get(&mut tx, self.db.backend(), actor.company_id, id, true).await?;
+        let step = self.check_step(&mut tx, actor, id, cmd, system).await?;
+        let notice = self.write_step(&mut tx, actor, step, photos, now).await?;
+        self.sla_refresh(&mut tx, actor.company_id, id, now).await?;
+        self.kpi_refresh(&mut tx, actor.company_id, id).await?;
+        tx.commit().await?;
+        self.announce(notice);
+        Ok(())
+    }
+
+    /// Reads the order under the row lock and checks the command against
+    /// it. It writes nothing, so a refusal leaves the caller's transaction
+    /// as it was (creation falls back to the dispatcher's queue on one).
+    pub(crate) async fn check_step<'a>(
+        &self,
+        c: &mut Conn,
+        actor: &Actor,
+        id: i64,
+        cmd: &'a Command,
+        system: bool,
+    ) -> Result<CheckedStep<'a>> {
+        let o = orders::get(c, self.db.backend(), actor.company_id, id, true).await?;
         let who = if system {
             Standing::system()
         } else {
@@ -289,6 +319,34 @@ impl App {
         };
         let mut core = core_of(&o)?;
         let change = core.apply(cmd, &who, if system { None } else { actor.staff_id })?;
+        Ok(CheckedStep {
+            o,
+            core,
+            change,
+            system: who.system,
+            cmd,
+        })
+    }
+
+    /// Writes a checked step: the order row, the timeline event, the
+    /// notification outbox, the handler log, followers on merge. The caller
+    /// refreshes the clocks and KPIs, commits, then announces the notice.
+    pub(crate) async fn write_step(
+        &self,
+        tx: &mut Conn,
+        actor: &Actor,
+        step: CheckedStep<'_>,
+        photos: &[String],
+        now: i64,
+    ) -> Result<OrderNotice> {
+        let CheckedStep {
+            o,
+            core,
+            change,
+            system,
+            cmd,
+        } = step;
+        let id = o.id;
         let to = change.to;
         let auto_accept_days = self.config.auto_accept_days;
         let set_first = |old: Option<i64>, cond: bool| {
@@ -314,7 +372,7 @@ impl App {
             _ => o.merged_into,
         };
         orders::update_core(
-            &mut tx,
+            &mut *tx,
             id,
             &CoreUpdate {
                 state: to.code(),
@@ -359,13 +417,13 @@ impl App {
             },
         )
         .await?;
-        let (actor_kind, actor_id) = if who.system {
+        let (actor_kind, actor_id) = if system {
             ("system", None)
         } else {
             actor_ref(actor)
         };
         let event = order_log::insert_event(
-            &mut tx,
+            &mut *tx,
             &NewEvent {
                 order: id,
                 at_ms: now,
@@ -384,7 +442,7 @@ impl App {
         .await?;
         crate::notify::enqueue_for_event(
             self,
-            &mut tx,
+            &mut *tx,
             actor.company_id,
             id,
             event,
@@ -400,15 +458,15 @@ impl App {
             | State::Disputed => Some((core.team, core.assignee)),
             _ => None,
         };
-        order_log::change_handler(&mut tx, id, now, change.action.code(), holder).await?;
+        order_log::change_handler(&mut *tx, id, now, change.action.code(), holder).await?;
         if let Some(a) = core.assignee.filter(|a| o.assignee_id != Some(a.0)) {
-            wuye_store::dispatch::touch_assigned(&mut tx, a, now).await?;
+            wuye_store::dispatch::touch_assigned(&mut *tx, a, now).await?;
         }
         if let Command::Merge { into, .. } = cmd {
             // The survivor's updates reach whoever reported the duplicate.
             if let Some(r) = o.reporter_resident_id {
                 order_log::add_resident_follower(
-                    &mut tx,
+                    &mut *tx,
                     *into,
                     ResidentId(r),
                     "reporter_of_merged",
@@ -416,10 +474,10 @@ impl App {
                 )
                 .await?;
             }
-            for f in order_log::followers(&mut tx, id).await? {
+            for f in order_log::followers(&mut *tx, id).await? {
                 if let Some(r) = f.resident_id {
                     order_log::add_resident_follower(
-                        &mut tx,
+                        &mut *tx,
                         *into,
                         ResidentId(r),
                         "reporter_of_merged",
@@ -429,7 +487,7 @@ impl App {
                 }
             }
             order_log::insert_event(
-                &mut tx,
+                &mut *tx,
                 &NewEvent {
                     order: *into,
                     at_ms: now,
@@ -447,10 +505,7 @@ impl App {
             )
             .await?;
         }
-        self.sla_refresh(&mut tx, actor.company_id, id, now).await?;
-        self.kpi_refresh(&mut tx, actor.company_id, id).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        self.announce(OrderNotice::step(
+        Ok(OrderNotice::step(
             actor.company_id.0,
             id,
             event,
@@ -458,8 +513,7 @@ impl App {
             change.from,
             to,
             now,
-        ));
-        Ok(())
+        ))
     }
 }
 

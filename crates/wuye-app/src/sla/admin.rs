@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use wuye_domain::Error;
 use wuye_domain::access::{Access, Actor, Resource};
 use wuye_domain::sla::{CalendarSpec, PolicySpec};
-use wuye_store::{StoreError, sla as store};
+use wuye_store::sla as store;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PolicyView {
@@ -53,7 +53,7 @@ impl App {
     async fn seeded(&self, actor: &Actor) -> Result<()> {
         let mut tx = self.db.begin().await?;
         ensure_defaults(&mut tx, actor.company_id, self.now_ms()).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -117,7 +117,7 @@ impl App {
             crate::audit::snapshot(spec),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(PolicyView {
             id,
             spec: spec.clone(),
@@ -161,7 +161,7 @@ impl App {
             crate::audit::snapshot(spec),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(PolicyView {
             id,
             spec: spec.clone(),
@@ -190,7 +190,7 @@ impl App {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -242,7 +242,7 @@ impl App {
             crate::audit::snapshot(input),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(CalendarView {
             id,
             name: name.to_string(),
@@ -288,7 +288,7 @@ impl App {
             crate::audit::snapshot(&input.spec),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(CalendarView {
             id,
             name: name.to_string(),
@@ -317,7 +317,7 @@ impl App {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -342,7 +342,7 @@ impl App {
                 self.sla_refresh_with(&mut tx, actor.company_id, *id, now, &setup)
                     .await?;
             }
-            tx.commit().await.map_err(StoreError::from)?;
+            tx.commit().await?;
             n += ids.len();
             after = last;
         }
@@ -359,7 +359,7 @@ impl App {
             Some(serde_json::json!({"orders": n})),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         self.sla_wakeup.notify_one();
         Ok(RecomputeReport { orders: n })
     }
@@ -406,7 +406,7 @@ impl App {
         if !store::mark_alert_read(&mut tx, staff, id, self.now_ms()).await? {
             return Err(Error::not_found("提醒", "alert").into());
         }
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 }

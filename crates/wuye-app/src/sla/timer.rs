@@ -12,8 +12,8 @@ use std::time::Duration;
 use wuye_domain::ids::*;
 use wuye_domain::sla::{BREACH_LEVEL, EscalationTarget, Metric, WARNING_LEVEL};
 use wuye_domain::work_order::{Command, State};
+use wuye_store::orders;
 use wuye_store::sla::{self as store, NewAlert, TriggerRow};
-use wuye_store::{StoreError, orders};
 
 /// At most this many levels per transaction.
 const BATCH: i64 = 200;
@@ -38,7 +38,7 @@ impl App {
             let mut tx = self.db.begin().await?;
             let due = store::claim_due(&mut tx, self.db.backend(), now, BATCH).await?;
             if due.is_empty() {
-                tx.commit().await.map_err(StoreError::from)?;
+                tx.commit().await?;
                 return Ok(fired);
             }
             let n = due.len();
@@ -55,7 +55,7 @@ impl App {
                 self.kpi_refresh(&mut tx, CompanyId(t.company_id), t.order_id)
                     .await?;
             }
-            tx.commit().await.map_err(StoreError::from)?;
+            tx.commit().await?;
             for r in reassign {
                 self.reassign_to_lead(r).await;
             }
