@@ -51,18 +51,17 @@ pub async fn enqueue_for_event(
     app: &App,
     c: &mut Conn,
     company: CompanyId,
-    order: i64,
     event_id: i64,
-    action: &str,
+    ev: &order_log::NewEvent<'_>,
 ) -> Result<()> {
-    let ev = store::event(c, order, event_id).await?;
-    let data: serde_json::Value = serde_json::from_str(&ev.data).unwrap_or_default();
-    let stars = data["stars"].as_i64();
-    let Some(event) = classify(action, stars) else {
+    // The caller has just written the event: its fields come from there,
+    // not from a read back inside the write transaction.
+    let stars = ev.data["stars"].as_i64();
+    let Some(event) = classify(ev.action, stars) else {
         return Ok(());
     };
-    let o = orders::get(c, app.db.backend(), company, order, false).await?;
-    let actor = match (ev.actor_kind.as_str(), ev.actor_id) {
+    let o = orders::get(c, app.db.backend(), company, ev.order, false).await?;
+    let actor = match (ev.actor_kind, ev.actor_id) {
         ("staff", Some(id)) => Some(("staff", id)),
         ("resident", Some(id)) => Some(("resident", id)),
         _ => None,
@@ -75,10 +74,10 @@ pub async fn enqueue_for_event(
         event,
         source: format!("event:{event_id}"),
         actor,
-        actor_name: ev.actor_name,
-        note: ev.note,
+        actor_name: ev.actor_name.to_string(),
+        note: ev.note.map(str::to_string),
         stars,
-        internal: ev.internal != 0,
+        internal: ev.internal,
         alerted: None,
         metric: None,
         level: None,

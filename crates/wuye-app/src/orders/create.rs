@@ -514,25 +514,22 @@ impl App {
             "duplicates": duplicates.iter().map(|d| d.id).collect::<Vec<_>>(),
         });
         let (actor_kind, actor_id) = actor_ref(actor);
-        let event = order_log::insert_event(
-            &mut tx,
-            &NewEvent {
-                order: id,
-                at_ms: now,
-                actor_kind,
-                actor_id,
-                actor_name: &actor.display_name,
-                action: "create",
-                from_state: None,
-                to_state: Some("received"),
-                note: Some(text.as_str()),
-                internal: false,
-                data: &data,
-                photos: &photos,
-            },
-        )
-        .await?;
-        crate::notify::enqueue_for_event(self, &mut tx, actor.company_id, id, event, "create")
+        let new_event = NewEvent {
+            order: id,
+            at_ms: now,
+            actor_kind,
+            actor_id,
+            actor_name: &actor.display_name,
+            action: "create",
+            from_state: None,
+            to_state: Some("received"),
+            note: Some(text.as_str()),
+            internal: false,
+            data: &data,
+            photos: &photos,
+        };
+        let event = order_log::insert_event(&mut tx, &new_event).await?;
+        crate::notify::enqueue_for_event(self, &mut tx, actor.company_id, event, &new_event)
             .await?;
         let terms = index_terms(&format!(
             "{number} {} {} {contact_name}",

@@ -62,25 +62,22 @@ impl App {
         let (actor_kind, actor_id) = actor_ref(actor);
         let action = if input.internal { "note" } else { "comment" };
         let mut tx = self.db.begin().await?;
-        let event = order_log::insert_event(
-            &mut tx,
-            &NewEvent {
-                order: id,
-                at_ms: now,
-                actor_kind,
-                actor_id,
-                actor_name: &actor.display_name,
-                action,
-                from_state: None,
-                to_state: None,
-                note: Some(text),
-                internal: input.internal,
-                data: &serde_json::json!({}),
-                photos: &photos,
-            },
-        )
-        .await?;
-        crate::notify::enqueue_for_event(self, &mut tx, actor.company_id, id, event, action)
+        let new_event = NewEvent {
+            order: id,
+            at_ms: now,
+            actor_kind,
+            actor_id,
+            actor_name: &actor.display_name,
+            action,
+            from_state: None,
+            to_state: None,
+            note: Some(text),
+            internal: input.internal,
+            data: &serde_json::json!({}),
+            photos: &photos,
+        };
+        let event = order_log::insert_event(&mut tx, &new_event).await?;
+        crate::notify::enqueue_for_event(self, &mut tx, actor.company_id, event, &new_event)
             .await?;
         tx.commit().await?;
         self.announce(OrderNotice {
@@ -147,25 +144,22 @@ impl App {
         {
             return Err(already_rated().into());
         }
-        let event = order_log::insert_event(
-            &mut tx,
-            &NewEvent {
-                order: id,
-                at_ms: now,
-                actor_kind,
-                actor_id,
-                actor_name: &actor.display_name,
-                action: "rate",
-                from_state: None,
-                to_state: None,
-                note: comment.as_deref(),
-                internal: false,
-                data: &serde_json::json!({"stars": stars.stars()}),
-                photos: &[],
-            },
-        )
-        .await?;
-        crate::notify::enqueue_for_event(self, &mut tx, actor.company_id, id, event, "rate")
+        let new_event = NewEvent {
+            order: id,
+            at_ms: now,
+            actor_kind,
+            actor_id,
+            actor_name: &actor.display_name,
+            action: "rate",
+            from_state: None,
+            to_state: None,
+            note: comment.as_deref(),
+            internal: false,
+            data: &serde_json::json!({"stars": stars.stars()}),
+            photos: &[],
+        };
+        let event = order_log::insert_event(&mut tx, &new_event).await?;
+        crate::notify::enqueue_for_event(self, &mut tx, actor.company_id, event, &new_event)
             .await?;
         self.kpi_refresh(&mut tx, actor.company_id, id).await?;
         tx.commit().await?;

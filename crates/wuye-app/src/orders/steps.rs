@@ -422,33 +422,23 @@ impl App {
         } else {
             actor_ref(actor)
         };
-        let event = order_log::insert_event(
-            &mut *tx,
-            &NewEvent {
-                order: id,
-                at_ms: now,
-                actor_kind,
-                actor_id,
-                actor_name: &actor.display_name,
-                action: change.action.code(),
-                from_state: Some(change.from.code()),
-                to_state: Some(to.code()),
-                note: change.note.as_deref(),
-                internal: false,
-                data: &change.data,
-                photos,
-            },
-        )
-        .await?;
-        crate::notify::enqueue_for_event(
-            self,
-            &mut *tx,
-            actor.company_id,
-            id,
-            event,
-            change.action.code(),
-        )
-        .await?;
+        let new_event = NewEvent {
+            order: id,
+            at_ms: now,
+            actor_kind,
+            actor_id,
+            actor_name: &actor.display_name,
+            action: change.action.code(),
+            from_state: Some(change.from.code()),
+            to_state: Some(to.code()),
+            note: change.note.as_deref(),
+            internal: false,
+            data: &change.data,
+            photos,
+        };
+        let event = order_log::insert_event(&mut *tx, &new_event).await?;
+        crate::notify::enqueue_for_event(self, &mut *tx, actor.company_id, event, &new_event)
+            .await?;
         // The handler log: who holds the order now.
         let holder = match to {
             State::Dispatched

@@ -49,14 +49,22 @@ pub(crate) async fn ensure_defaults(c: &mut Conn, company: CompanyId, now: i64) 
 }
 
 pub(crate) async fn load_setup(c: &mut Conn, company: CompanyId, now: i64) -> Result<Setup> {
-    ensure_defaults(c, company, now).await?;
+    // Read first and seed only when nothing is there: this runs in every
+    // write transaction that touches an order.
+    let mut policy_rows = store::policies(c, company).await?;
+    let mut calendar_rows = store::calendars(c, company).await?;
+    if policy_rows.is_empty() && calendar_rows.is_empty() {
+        ensure_defaults(c, company, now).await?;
+        policy_rows = store::policies(c, company).await?;
+        calendar_rows = store::calendars(c, company).await?;
+    }
     let mut policies = Vec::new();
-    for (id, spec) in store::policies(c, company).await? {
+    for (id, spec) in policy_rows {
         let p: PolicySpec = serde_json::from_str(&spec).map_err(AppError::internal)?;
         policies.push((id, p));
     }
     let mut calendars = BTreeMap::new();
-    for row in store::calendars(c, company).await? {
+    for row in calendar_rows {
         let spec: CalendarSpec = serde_json::from_str(&row.spec).map_err(AppError::internal)?;
         // A stored calendar was valid when saved; if the zone database lost
         // it, count 24×7 rather than stop every clock.

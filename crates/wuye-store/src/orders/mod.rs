@@ -300,11 +300,9 @@ pub async fn set_classification(
 /// Indexes an order's searchable text (number, text, place, contact).
 pub async fn index_text(c: &mut Conn, backend: Backend, id: i64, terms: &str) -> Result<()> {
     match backend {
+        // Orders are indexed once, when created, and never deleted, so the
+        // id has no row to replace.
         Backend::Sqlite => {
-            sqlx::query("DELETE FROM work_order_fts WHERE rowid = $1")
-                .bind(id)
-                .execute(&mut *c)
-                .await?;
             sqlx::query("INSERT INTO work_order_fts (rowid, terms) VALUES ($1, $2)")
                 .bind(id)
                 .bind(terms.to_string())
