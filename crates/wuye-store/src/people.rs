@@ -412,6 +412,25 @@ pub async fn get_staff(c: &mut Conn, company: CompanyId, id: StaffId) -> Result<
         .ok_or(StoreError::NotFound)
 }
 
+/// Several staff members of a company at once (ids not found are left
+/// out), in id order: what dispatch reads for a team's candidates.
+pub async fn get_staff_many(
+    c: &mut Conn,
+    company: CompanyId,
+    ids: &[StaffId],
+) -> Result<Vec<Staff>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut q = Sql::new(&format!(
+        "SELECT {STAFF_COLS} FROM staff WHERE company_id = "
+    ));
+    q.bind(company.0).push(" AND id IN ");
+    q.bind_list(ids.iter().map(|i| i.0)).push(" ORDER BY id");
+    let rows: Vec<StaffRow> = q.fetch_all(&mut *c).await?;
+    assemble_staff(c, rows).await
+}
+
 pub async fn staff_by_user(c: &mut Conn, user: UserId) -> Result<Option<Staff>> {
     let row: Option<StaffRow> = sqlx::query_as(&format!(
         "SELECT {STAFF_COLS} FROM staff WHERE user_id = $1"

@@ -6,7 +6,7 @@ use super::DispatchSettings;
 use crate::App;
 use crate::error::Result;
 use wuye_domain::category::Category;
-use wuye_domain::directory::DispatchMode;
+use wuye_domain::directory::{DispatchMode, Team};
 use wuye_domain::dispatch::Prediction;
 use wuye_domain::dispatch::assign::{Candidate, choose};
 use wuye_domain::ids::*;
@@ -49,20 +49,19 @@ impl App {
     pub(crate) async fn pick_person(
         &self,
         company: CompanyId,
-        team: TeamId,
+        team: &Team,
         community: CommunityId,
         capacity: i64,
     ) -> Result<Option<StaffId>> {
         let mut c = self.db.read().await?;
-        let t = people::get_team(&mut c, company, team).await?;
-        let ids: Vec<StaffId> = t.members.iter().map(|m| m.staff_id).collect();
+        let ids: Vec<StaffId> = team.members.iter().map(|m| m.staff_id).collect();
         let loads = store::loads(&mut c, &ids).await?;
         let last = store::last_assigned(&mut c, &ids).await?;
         let mut candidates = Vec::new();
-        for id in &ids {
-            let s = people::get_staff(&mut c, company, *id).await?;
+        for s in people::get_staff_many(&mut c, company, &ids).await? {
+            let id = s.id;
             candidates.push(Candidate {
-                staff: *id,
+                staff: id,
                 active: s.active,
                 communities: s.communities,
                 hours: s.working_hours,
@@ -118,18 +117,14 @@ impl App {
         let Ok(category) = Category::parse(&p.category.label) else {
             return Ok(queue);
         };
-        let Some((team, _)) = self.team_for(company, category).await? else {
+        let Some(team) = self.team_for(company, category).await? else {
             return Ok(queue);
         };
-        let mode = {
-            let mut c = self.db.read().await?;
-            people::get_team(&mut c, company, team).await?.dispatch_mode
-        };
-        let (assignee, outcome) = match mode {
+        let (assignee, outcome) = match team.dispatch_mode {
             DispatchMode::Manual => return Ok(queue),
             DispatchMode::Grab => (None, Outcome::Pool),
             DispatchMode::Auto => match self
-                .pick_person(company, team, community, settings.capacity)
+                .pick_person(company, &team, community, settings.capacity)
                 .await?
             {
                 Some(p) => (Some(p), Outcome::Auto),
@@ -138,7 +133,7 @@ impl App {
         };
         Ok(DispatchPlan {
             outcome,
-            to: Some((team, assignee)),
+            to: Some((team.id, assignee)),
         })
     }
 }

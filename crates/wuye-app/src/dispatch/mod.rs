@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use wuye_domain::Error;
 use wuye_domain::access::{Access, Actor, Resource};
 use wuye_domain::category::Category;
+use wuye_domain::directory::Team;
 use wuye_domain::directory::teams::default_team_for;
 use wuye_domain::dispatch::{Classifier, Model, Prediction};
 use wuye_domain::ids::*;
@@ -183,7 +184,7 @@ impl App {
         &self,
         company: CompanyId,
         category: Category,
-    ) -> Result<Option<(TeamId, String)>> {
+    ) -> Result<Option<Team>> {
         let mut c = self.db.read().await?;
         let teams = people::list_teams(&mut c, company, None).await?;
         let mapped = store::category_teams(&mut c, company).await?;
@@ -194,9 +195,7 @@ impl App {
                 .find(|t| t.code == default_team_for(category).code)
                 .map(|t| t.id),
         };
-        Ok(id
-            .and_then(|id| teams.into_iter().find(|t| t.id == id))
-            .map(|t| (t.id, t.name)))
+        Ok(id.and_then(|id| teams.into_iter().find(|t| t.id == id)))
     }
 
     pub async fn category_teams(&self, actor: &Actor) -> Result<Vec<CategoryTeam>> {
@@ -206,8 +205,8 @@ impl App {
             let team = self.team_for(actor.company_id, cat).await?;
             out.push(CategoryTeam {
                 category: cat.code().into(),
-                team_id: team.as_ref().map(|t| t.0.0).unwrap_or(0),
-                team_name: team.map(|t| t.1),
+                team_id: team.as_ref().map(|t| t.id.0).unwrap_or(0),
+                team_name: team.map(|t| t.name),
             });
         }
         Ok(out)
@@ -252,8 +251,8 @@ impl App {
             Err(_) => None,
         };
         Ok(Suggestion {
-            team_id: team.as_ref().map(|t| t.0.0),
-            team_name: team.map(|t| t.1),
+            team_id: team.as_ref().map(|t| t.id.0),
+            team_name: team.map(|t| t.name),
             prediction,
             model_version: version,
         })
@@ -267,6 +266,6 @@ impl App {
             .await
             .ok()
             .flatten()
-            .map(|t| t.1)
+            .map(|t| t.name)
     }
 }
