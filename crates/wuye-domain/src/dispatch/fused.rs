@@ -45,13 +45,14 @@ impl Fused {
         }
         let per_row = total.div_ceil(LANES).max(1);
         let mut index = vec![NO_ROW; heads[0].index.len()];
-        let mut lines: Vec<Line> = Vec::new();
+        let mut lines: Vec<Line> = Vec::with_capacity(heads[0].row_buckets.len() * per_row);
+        let mut row = vec![0i16; per_row * LANES];
         for (b, slot) in index.iter_mut().enumerate() {
             if heads.iter().all(|h| h.index[b] == u32::MAX) {
                 continue;
             }
             *slot = lines.len() as u32;
-            let mut row = vec![0i16; per_row * LANES];
+            row.fill(0);
             for (h, &(at, k)) in heads.iter().zip(&cols) {
                 let r = h.index[b];
                 if r != u32::MAX {

@@ -278,13 +278,19 @@ impl LabelModel {
             .collect();
         words.sort_unstable();
         words.dedup();
+        // Which bytes (mod 64) each text has: a text whose bytes a word
+        // lacks cannot be inside it, and most are rejected by this test
+        // alone instead of a scan.
+        let masks: Vec<u64> = contrib.iter().map(|(t, _)| byte_mask(t)).collect();
         let mut scored: Vec<(f32, &str)> = words
             .iter()
             .map(|w| {
+                let wm = byte_mask(w);
                 let total = contrib
                     .iter()
-                    .filter(|(t, _)| contains(w, t))
-                    .map(|(_, c)| c)
+                    .zip(&masks)
+                    .filter(|&(&(t, _), &m)| m & !wm == 0 && contains(w, t))
+                    .map(|((_, c), _)| c)
                     .sum::<f32>();
                 (total, *w)
             })
@@ -584,6 +590,11 @@ impl LabelModel {
             .iter()
             .map(move |&x| (x / self.scale).round() as i16)
     }
+}
+
+/// A bit per byte value (mod 64) that occurs in `s`.
+fn byte_mask(s: &str) -> u64 {
+    s.bytes().fold(0, |m, b| m | 1 << (b & 63))
 }
 
 /// `w.contains(t)` for short strings: a plain scan beats the general
