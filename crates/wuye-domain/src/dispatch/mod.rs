@@ -26,6 +26,7 @@ pub mod eval;
 pub mod features;
 mod fused;
 pub mod model;
+mod reasons;
 pub mod rules;
 pub mod svm;
 #[cfg(test)]
