@@ -2,9 +2,11 @@
 //! with a confidence and the next best, plus the words that decided.
 //!
 //! Pure Rust, in-process, offline: hashed jieba words and character n-grams
-//! ([`features`]), one softmax regression per question ([`LabelModel`], any
-//! label set), and emergency rules above the urgency model ([`UrgencyRules`],
-//! editable data). The model that ships is trained on `data/dispatch/train.csv`
+//! ([`features`]), one linear model per question ([`LabelModel`], any
+//! label set: one-vs-rest SVMs for category and kind, softmax regression
+//! for urgency, whose probability the emergency threshold reads), and
+//! emergency rules above the urgency model ([`UrgencyRules`], editable
+//! data). The model that ships is trained on `data/dispatch/train.csv`
 //! and bundled into the binary:
 //!
 //! ```
@@ -22,8 +24,11 @@ mod codec;
 pub mod data;
 pub mod eval;
 pub mod features;
+mod fused;
 pub mod model;
+mod reasons;
 pub mod rules;
+pub mod svm;
 #[cfg(test)]
 mod tests;
 
@@ -32,6 +37,7 @@ pub use eval::{ClassStats, CvProgress, Report, cross_validate, evaluate};
 pub use features::FeatureConfig;
 pub use model::{EpochProgress, LabelModel, TrainOptions};
 pub use rules::{RuleOutcome, UrgencyRules};
+pub use svm::{SvmLoss, SvmOptions};
 
 use crate::error::Error;
 use codec::Contents;
@@ -51,7 +57,8 @@ pub const BUNDLED_MODEL: &[u8] = include_bytes!("../../../../data/dispatch/model
 pub struct Scored {
     /// The label's code (`plumbing`, `emergency`, `repair`, or a custom label).
     pub label: String,
-    /// The softmax probability, 0..1 (1.0 for an urgency decided by a rule).
+    /// The softmax probability, 0..1 (1.0 for an urgency decided by a rule;
+    /// for an SVM head, the softmax of its margins × its temperature).
     pub confidence: f32,
 }
 
@@ -91,6 +98,8 @@ pub struct Classifier {
     /// Emergency when its probability reaches this, even if not the most likely.
     emergency_threshold: f32,
     rules: UrgencyRules,
+    /// The heads side by side for fast scoring, when they share features.
+    fused: Option<fused::Fused>,
 }
 
 static BUNDLED: LazyLock<Classifier> = LazyLock::new(|| {
@@ -129,6 +138,20 @@ pub fn validate(text: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// The options of the head for one column: its own SVM options, or
+/// softmax for urgency (the emergency threshold is one of its
+/// probabilities).
+fn head_options(opts: &TrainOptions, target: Target) -> TrainOptions {
+    TrainOptions {
+        svm: match target {
+            Target::Category => opts.svm,
+            Target::Kind => opts.kind_svm,
+            Target::Urgency => None,
+        },
+        ..opts.clone()
+    }
+}
+
 fn scored(model: &LabelModel, p: &[f32], n: usize) -> Vec<Scored> {
     top_n(p, n)
         .into_iter()
@@ -140,6 +163,32 @@ fn scored(model: &LabelModel, p: &[f32], n: usize) -> Vec<Scored> {
 }
 
 impl Classifier {
+    fn new(
+        category: LabelModel,
+        urgency: LabelModel,
+        kind: LabelModel,
+        emergency_threshold: f32,
+    ) -> Classifier {
+        let shared = |m: &LabelModel| {
+            m.features == category.features
+                && match (&m.idf, &category.idf) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
+                    _ => false,
+                }
+        };
+        let fused = (shared(&urgency) && shared(&kind))
+            .then(|| fused::Fused::new([&category, &urgency, &kind]));
+        Classifier {
+            category,
+            urgency,
+            kind,
+            emergency_threshold,
+            rules: UrgencyRules::bundled(),
+            fused,
+        }
+    }
+
     /// The classifier bundled into the binary, deserialised once on first use.
     pub fn bundled() -> &'static Classifier {
         &BUNDLED
@@ -219,22 +268,20 @@ impl Classifier {
         let cfg = self.category.features;
         let feats = features::features(&norm, &cfg);
         let x = features::vectorise(&feats, &cfg, self.category.idf.as_deref());
-        let same = |m: &LabelModel| {
-            m.features == cfg
-                && match (&m.idf, &self.category.idf) {
-                    (None, None) => true,
-                    (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
-                    _ => false,
-                }
+        let [pc, pu, pk] = match &self.fused {
+            Some(f) => {
+                let mut s = f.scores(&x);
+                s.iter_mut().for_each(|p| model::softmax_in_place(p));
+                s
+            }
+            // Heads with features of their own weigh the text their way.
+            None => [
+                self.category.probabilities(&x),
+                self.urgency.probabilities(&self.urgency.vector(text)),
+                self.kind.probabilities(&self.kind.vector(text)),
+            ],
         };
-        let head_x = |m: &LabelModel| -> Option<SparseVec> { (!same(m)).then(|| m.vector(text)) };
-
-        let pc = self.category.probabilities(&x);
         let c = argmax(&pc);
-        let ux = head_x(&self.urgency);
-        let pu = self.urgency.probabilities(ux.as_ref().unwrap_or(&x));
-        let kx = head_x(&self.kind);
-        let pk = self.kind.probabilities(kx.as_ref().unwrap_or(&x));
 
         let emergency = self.urgency.label_index("emergency");
         let mut u = argmax(&pu);
@@ -277,7 +324,12 @@ impl Classifier {
                 confidence: pk[k],
             },
             kind_top3: scored(&self.kind, &pk, 3),
-            reasons: self.category.reasons(&feats, &x, c, 5),
+            reasons: match &self.fused {
+                Some(f) => self
+                    .category
+                    .reasons_by(&feats, &x, 5, |b| f.category_gap(b, c)),
+                None => self.category.reasons(&feats, &x, c, 5),
+            },
         }
     }
 
@@ -305,21 +357,20 @@ impl Classifier {
             .map(|e| features::extract_raw(&e.text, &opts.features))
             .collect();
         let (idf, xs) = LabelModel::prepare(raw, opts);
-        let mut head = |name: &'static str, labels: &[&str]| {
-            LabelModel::train_prepared(&xs, labels, idf.clone(), opts, |epoch| {
+        let mut head = |name: &'static str, labels: &[&str], o: &TrainOptions| {
+            LabelModel::train_prepared(&xs, labels, idf.clone(), o, |epoch| {
                 progress(TrainProgress { head: name, epoch })
             })
         };
-        let category = head("category", &cats)?;
-        let urgency = head("urgency", &urgs)?;
-        let kind = head("kind", &kinds)?;
-        Ok(Classifier {
+        let category = head("category", &cats, &head_options(opts, Target::Category))?;
+        let urgency = head("urgency", &urgs, &head_options(opts, Target::Urgency))?;
+        let kind = head("kind", &kinds, &head_options(opts, Target::Kind))?;
+        Ok(Classifier::new(
             category,
             urgency,
             kind,
-            emergency_threshold: opts.emergency_threshold,
-            rules: UrgencyRules::bundled(),
-        })
+            opts.emergency_threshold,
+        ))
     }
 }
 
@@ -346,13 +397,12 @@ impl Model {
                 heads,
             } => {
                 let [category, urgency, kind] = *heads;
-                Model::Classifier(Box::new(Classifier {
+                Model::Classifier(Box::new(Classifier::new(
                     category,
                     urgency,
                     kind,
                     emergency_threshold,
-                    rules: UrgencyRules::bundled(),
-                }))
+                )))
             }
             Contents::Single { target, head } => Model::Head(HeadModel {
                 target,
@@ -390,7 +440,7 @@ impl Model {
             .ok_or_else(|| Dataset::missing(target))?;
         let texts: Vec<&str> = data.examples.iter().map(|e| e.text.as_str()).collect();
         let head = target.code();
-        let model = LabelModel::train(&texts, &labels, opts, |epoch| {
+        let model = LabelModel::train(&texts, &labels, &head_options(opts, target), |epoch| {
             progress(TrainProgress { head, epoch })
         })?;
         Ok(Model::Head(HeadModel { target, model }))

@@ -7,6 +7,9 @@ fn small_options() -> TrainOptions {
     let mut o = TrainOptions::default();
     o.features.bits = 14;
     o.epochs = 15;
+    if let Some(s) = &mut o.svm {
+        s.passes = 15;
+    }
     o
 }
 
@@ -70,6 +73,29 @@ fn training_separates_a_tiny_label_set() {
     assert_eq!(m.labels()[model::argmax(&p)], "refund");
     let p = m.predict_text("物流到哪了");
     assert_eq!(m.labels()[model::argmax(&p)], "shipping");
+}
+
+#[test]
+fn both_solvers_fit_the_tiny_corpus() {
+    // The default category head is an SVM; softmax stays available (and is
+    // what the urgency and kind heads use).
+    let d = tiny_dataset();
+    let svm = small_options();
+    let softmax = TrainOptions {
+        svm: None,
+        ..small_options()
+    };
+    for o in [svm, softmax] {
+        let Model::Classifier(c) = Model::train(&d, Target::Category, &o, |_| {}).unwrap() else {
+            panic!("three columns make a classifier");
+        };
+        for e in &d.examples {
+            let p = c.classify(&e.text).unwrap();
+            assert_eq!(p.category.label, e.label, "{}", e.text);
+            let sum: f32 = c.category_model().predict_text(&e.text).iter().sum();
+            assert!((sum - 1.0).abs() < 1e-4);
+        }
+    }
 }
 
 #[test]
