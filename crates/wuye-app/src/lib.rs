@@ -50,7 +50,8 @@ pub struct AppConfig {
     pub return_visit_sample_percent: u8,
     /// What a photo upload may be.
     pub photo_limits: photos::PhotoLimits,
-    /// Epochs when retraining the dispatch classifier (fewer in tests).
+    /// Epochs of the urgency head when retraining the dispatch classifier
+    /// (fewer in tests); the category and kind SVMs run a fixed 30 passes.
     pub dispatch_train_epochs: u32,
 }
 

@@ -222,7 +222,7 @@ pub struct ClassifyTrainArgs {
     /// 训练哪一列（category 也接受 label 列）/ the column to learn (category also means a `label` column)
     #[arg(long, value_parser = ["category", "label", "kind", "urgency"])]
     pub labels: Option<String>,
-    /// 训练轮数 / training epochs
+    /// 紧急程度模型的训练轮数（类别与类型是支持向量机，固定迭代 30 遍）/ epochs of the urgency head (category and kind are SVMs with a fixed 30 passes)
     #[arg(long)]
     pub epochs: Option<u32>,
     /// 随机种子（相同数据与种子得到相同模型）/ seed (same data and seed, same model)
@@ -241,7 +241,7 @@ pub struct ClassifyCvArgs {
     /// 评估哪一列（category 也接受 label 列）/ the column to learn (category also means a `label` column)
     #[arg(long, value_parser = ["category", "label", "kind", "urgency"])]
     pub labels: Option<String>,
-    /// 训练轮数 / training epochs
+    /// 紧急程度模型的训练轮数（类别与类型是支持向量机，固定迭代 30 遍）/ epochs of the urgency head (category and kind are SVMs with a fixed 30 passes)
     #[arg(long)]
     pub epochs: Option<u32>,
     /// 随机种子 / seed
