@@ -145,7 +145,10 @@ impl Db {
                     .await?;
                 Ok(Db {
                     backend,
-                    group: Some(Arc::new(WriteGroup::new(write.clone()))),
+                    group: Some(Arc::new(WriteGroup::new(
+                        write.clone(),
+                        opts.busy_timeout * 2,
+                    ))),
                     read,
                     write,
                 })

@@ -34,6 +34,9 @@ type Outcome = Option<std::result::Result<(), String>>;
 /// The shared state of one SQLite writer.
 pub(crate) struct WriteGroup {
     pool: AnyPool,
+    /// How long a writer waits for its turn before it gives up, as it would
+    /// waiting for the pool's connection.
+    acquire_timeout: Duration,
     slot: Arc<Mutex<Option<Batch>>>,
     /// Writers queued for the slot: a member hands on only when one waits.
     waiting: AtomicUsize,
@@ -63,9 +66,10 @@ struct Batch {
 }
 
 impl WriteGroup {
-    pub(crate) fn new(pool: AnyPool) -> Self {
+    pub(crate) fn new(pool: AnyPool, acquire_timeout: Duration) -> Self {
         Self {
             pool,
+            acquire_timeout,
             slot: Arc::new(Mutex::new(None)),
             waiting: AtomicUsize::new(0),
             next_id: AtomicU64::new(1),
@@ -86,7 +90,14 @@ impl WriteGroup {
     pub(crate) async fn begin(self: &Arc<Self>) -> Result<WriteTx> {
         let mut guard = {
             let _queued = Queued::new(&self.waiting);
-            self.slot.clone().lock_owned().await
+            tokio::time::timeout(self.acquire_timeout, self.slot.clone().lock_owned())
+                .await
+                .map_err(|_| {
+                    StoreError::Unavailable(format!(
+                        "no turn to write within {} s",
+                        self.acquire_timeout.as_secs()
+                    ))
+                })?
         };
         if guard.as_ref().is_some_and(|b| b.undo) {
             undo_member(self, &mut guard).await;

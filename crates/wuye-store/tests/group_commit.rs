@@ -6,11 +6,15 @@ use std::time::Duration;
 use wuye_store::{Db, DbOptions};
 
 async fn fresh_db(name: &str) -> (Db, std::path::PathBuf) {
+    fresh_db_with(name, DbOptions::default()).await
+}
+
+async fn fresh_db_with(name: &str, opts: DbOptions) -> (Db, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("wuye-gc-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite:{}?mode=rwc", dir.join("t.db").display());
-    let db = Db::connect(&url, &DbOptions::default()).await.unwrap();
+    let db = Db::connect(&url, &opts).await.unwrap();
     let mut tx = db.begin().await.unwrap();
     sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, who INTEGER NOT NULL UNIQUE)")
         .execute(&mut *tx)
@@ -138,6 +142,33 @@ async fn a_commit_is_visible_to_readers_when_it_returns() {
         t.await.unwrap();
     }
     assert_eq!(rows(&db).await.len(), 64);
+    db.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_gives_up_rather_than_wait_forever() {
+    let opts = DbOptions {
+        busy_timeout: Duration::from_millis(200),
+        ..DbOptions::default()
+    };
+    let (db, dir) = fresh_db_with("timeout", opts).await;
+    let mut held = db.begin().await.unwrap();
+    sqlx::query("INSERT INTO t (who) VALUES (1)")
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    // A second writer while the first holds the transaction (as a nested
+    // write would): an error after the acquire timeout, not a hang.
+    let second = tokio::time::timeout(Duration::from_secs(5), db.begin()).await;
+    match second {
+        Ok(Err(wuye_store::StoreError::Unavailable(_))) => {}
+        Ok(Err(e)) => panic!("unexpected error: {e}"),
+        Ok(Ok(_)) => panic!("a second writer joined a transaction still in use"),
+        Err(_) => panic!("the second writer hung"),
+    }
+    held.commit().await.unwrap();
+    assert_eq!(rows(&db).await, vec![1]);
     db.close().await;
     let _ = std::fs::remove_dir_all(dir);
 }
