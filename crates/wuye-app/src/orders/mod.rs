@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod auto_accept;
 pub mod create;
 pub mod feedback;
+pub mod place;
 pub mod query;
 pub mod steps;
 pub mod view;
