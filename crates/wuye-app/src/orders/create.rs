@@ -23,7 +23,7 @@ use wuye_domain::work_order::{
 };
 use wuye_store::order_log::{self, NewEvent};
 use wuye_store::orders::{self, NewOrder};
-use wuye_store::people;
+use wuye_store::{Backend, people};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -299,14 +299,30 @@ impl App {
         let tz = default_zone();
         let at = wuye_domain::time::from_millis(now);
         let owner = if resident_self { None } else { actor.staff_id };
+        let day = wo::number_day(at, &tz);
+        // On PostgreSQL creates run side by side, and the day's counter row
+        // stays locked until the transaction that bumped it ends; taken in a
+        // short transaction of its own, it is held only for that (a create
+        // that fails later leaves a gap in the day's numbers). SQLite has one
+        // writer anyway, so there the number is taken inside, without gaps.
+        let reserved = match self.db.backend() {
+            Backend::Postgres => {
+                let mut t = self.db.begin().await?;
+                let seq =
+                    orders::next_sequence(&mut t, actor.company_id, kind.number_prefix(), day)
+                        .await?;
+                t.commit().await?;
+                Some(seq)
+            }
+            Backend::Sqlite => None,
+        };
         let mut tx = self.db.begin().await?;
-        let seq = orders::next_sequence(
-            &mut tx,
-            actor.company_id,
-            kind.number_prefix(),
-            wo::number_day(at, &tz),
-        )
-        .await?;
+        let seq = match reserved {
+            Some(seq) => seq,
+            None => {
+                orders::next_sequence(&mut tx, actor.company_id, kind.number_prefix(), day).await?
+            }
+        };
         let number = wo::order_number(kind, at, &tz, seq);
         let repeat_of = match (kind, place.home, category) {
             (Kind::Repair, Some(h), Some(cat)) => {
