@@ -284,23 +284,6 @@ pub async fn put_contact(
     Ok(())
 }
 
-/// One timeline entry, as the notification hook reads it.
-#[derive(Debug, Clone, FromRow)]
-pub struct EventRow {
-    pub actor_kind: String,
-    pub actor_id: Option<i64>,
-    pub actor_name: String,
-    pub note: Option<String>,
-    pub internal: i64,
-    pub data: String,
-}
-
-pub async fn event(c: &mut Conn, order: i64, id: i64) -> Result<EventRow> {
-    let sql = "SELECT actor_kind, actor_id, actor_name, note, internal, data FROM work_order_events \
-         WHERE order_id = $1 AND id = $2";
-    Ok(q!(query_as, sql, order, id).fetch_one(c).await?)
-}
-
 // ---- the outbox --------------------------------------------------------------
 
 pub struct NewDelivery<'a> {

@@ -4,7 +4,9 @@
 
 use super::DispatchSettings;
 use crate::App;
+use crate::accounts::system_actor;
 use crate::error::Result;
+use wuye_domain::access::Actor;
 use wuye_domain::category::Category;
 use wuye_domain::directory::{DispatchMode, Team};
 use wuye_domain::dispatch::Prediction;
@@ -136,6 +138,13 @@ impl App {
             to: Some((team.id, assignee)),
         })
     }
+}
+
+/// Who a timeline shows as dispatching an order automatically.
+pub(crate) fn auto_dispatcher(company: CompanyId) -> Actor {
+    let mut sys = system_actor(company);
+    sys.display_name = "智能派单".into();
+    sys
 }
 
 /// Where dispatch sends a new order, decided before its transaction.

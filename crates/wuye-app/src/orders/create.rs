@@ -5,9 +5,8 @@ use super::access::{is_desk, visibility};
 use super::place::ResolvedPlace;
 use super::view::OrderView;
 use crate::App;
-use crate::accounts::system_actor;
 use crate::directory::property::with_field;
-use crate::dispatch::auto::{DispatchPlan, Outcome};
+use crate::dispatch::auto::{DispatchPlan, Outcome, auto_dispatcher};
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use wuye_domain::Error;
@@ -23,7 +22,7 @@ use wuye_domain::work_order::{
 };
 use wuye_store::order_log::{self, NewEvent};
 use wuye_store::orders::{self, NewOrder};
-use wuye_store::{Backend, people};
+use wuye_store::people;
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -300,22 +299,8 @@ impl App {
         let at = wuye_domain::time::from_millis(now);
         let owner = if resident_self { None } else { actor.staff_id };
         let day = wo::number_day(at, &tz);
-        // On PostgreSQL creates run side by side, and the day's counter row
-        // stays locked until the transaction that bumped it ends; taken in a
-        // short transaction of its own, it is held only for that (a create
-        // that fails later leaves a gap in the day's numbers). SQLite has one
-        // writer anyway, so there the number is taken inside, without gaps.
-        let reserved = match self.db.backend() {
-            Backend::Postgres => {
-                let mut t = self.db.begin().await?;
-                let seq =
-                    orders::next_sequence(&mut t, actor.company_id, kind.number_prefix(), day)
-                        .await?;
-                t.commit().await?;
-                Some(seq)
-            }
-            Backend::Sqlite => None,
-        };
+        let reserved =
+            orders::reserve_sequence(&self.db, actor.company_id, kind.number_prefix(), day).await?;
         let mut tx = self.db.begin().await?;
         let seq = match reserved {
             Some(seq) => seq,
@@ -421,8 +406,7 @@ impl App {
             Some((team, assignee)) => {
                 let cmd = Command::Dispatch { team, assignee };
                 let staff = plan.outcome == Outcome::Staff;
-                let mut sys = system_actor(actor.company_id);
-                sys.display_name = "智能派单".into();
+                let sys = auto_dispatcher(actor.company_id);
                 let by = if staff { actor } else { &sys };
                 match self.check_step(&mut tx, by, id, &cmd, !staff).await {
                     Ok(step) => {

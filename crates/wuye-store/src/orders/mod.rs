@@ -2,7 +2,7 @@
 
 use crate::dialect;
 use crate::sql::Sql;
-use crate::{Backend, Conn, Result};
+use crate::{Backend, Conn, Db, Result};
 use sqlx::FromRow;
 use wuye_domain::ids::*;
 
@@ -98,6 +98,31 @@ pub async fn next_sequence(
     .bind(day)
     .fetch_one(c)
     .await?)
+}
+
+/// A new order's number taken before the creation's write transaction, where
+/// the backend wants it so. PostgreSQL runs creates side by side, and the
+/// counter row stays locked until the transaction that bumped it ends: there
+/// the number is taken in a short transaction of its own (a create that fails
+/// afterwards leaves a gap in the day's numbers). SQLite has one writer, so
+/// this returns None and the caller takes the number inside its transaction
+/// with [`next_sequence`], without gaps. Call it before `Db::begin`, so that a
+/// request never holds two pooled connections at once.
+pub async fn reserve_sequence(
+    db: &Db,
+    company: CompanyId,
+    prefix: &str,
+    day: i64,
+) -> Result<Option<i64>> {
+    match db.backend() {
+        Backend::Postgres => {
+            let mut t = db.begin().await?;
+            let seq = next_sequence(&mut t, company, prefix, day).await?;
+            t.commit().await?;
+            Ok(Some(seq))
+        }
+        Backend::Sqlite => Ok(None),
+    }
 }
 
 pub struct NewOrder<'a> {
