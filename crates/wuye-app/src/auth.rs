@@ -274,18 +274,19 @@ impl App {
             homes: vec![],
         };
         if u.kind == "staff" {
-            if let Some(s) = people::staff_by_user(&mut c, UserId(u.id)).await?
+            if let Some((s, leads)) = people::staff_and_leads_by_user(&mut c, UserId(u.id)).await?
                 && s.active
             {
                 actor.roles = s.roles;
                 actor.staff_id = Some(s.id);
                 actor.communities = s.communities;
-                actor.lead_teams = people::lead_teams(&mut c, s.id).await?;
+                actor.lead_teams = leads;
                 actor.teams = s.teams;
                 actor.display_name = s.name;
             }
-        } else if let Some(rid) = resident_of_user(&mut c, UserId(u.id)).await? {
-            let r = people::get_resident(&mut c, CompanyId(u.company_id), rid).await?;
+        } else if let Some(r) =
+            people::resident_by_user(&mut c, CompanyId(u.company_id), UserId(u.id)).await?
+        {
             actor.roles = vec![Role::Resident];
             actor.resident_id = Some(r.id);
             actor.display_name = r.name;
@@ -308,15 +309,6 @@ impl App {
         }
         Ok(actor)
     }
-}
-
-async fn resident_of_user(c: &mut wuye_store::Conn, user: UserId) -> Result<Option<ResidentId>> {
-    let id: Option<i64> = sqlx_scalar_resident(c, user).await?;
-    Ok(id.map(ResidentId))
-}
-
-async fn sqlx_scalar_resident(c: &mut wuye_store::Conn, user: UserId) -> Result<Option<i64>> {
-    Ok(wuye_store::people::resident_id_by_user(c, user).await?)
 }
 
 impl App {

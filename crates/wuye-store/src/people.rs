@@ -131,6 +131,30 @@ pub async fn get_resident(c: &mut Conn, company: CompanyId, id: ResidentId) -> R
     Ok(row.into_resident(homes))
 }
 
+/// The resident of an account, if it has one.
+pub async fn resident_by_user(
+    c: &mut Conn,
+    company: CompanyId,
+    user: UserId,
+) -> Result<Option<Resident>> {
+    let row: Option<ResidentRow> = sqlx::query_as(&format!(
+        "SELECT {RESIDENT_COLS} FROM residents WHERE company_id = $1 AND user_id = $2"
+    ))
+    .bind(company.0)
+    .bind(user.0)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let homes = homes_of(c, &[row.id])
+        .await?
+        .into_iter()
+        .map(|(_, h)| h)
+        .collect();
+    Ok(Some(row.into_resident(homes)))
+}
+
 pub async fn find_resident_by_phone(
     c: &mut Conn,
     company: CompanyId,
@@ -356,45 +380,74 @@ pub async fn set_staff_communities(
     Ok(())
 }
 
-async fn staff_links(c: &mut Conn, ids: &[i64]) -> Result<(Vec<(i64, i64)>, Vec<(i64, i64)>)> {
-    if ids.is_empty() {
-        return Ok((vec![], vec![]));
+/// Staff members' communities and teams, and which of those teams they
+/// lead, by staff id, in one read (every signed-in request reads them).
+#[derive(Default)]
+struct StaffLinks {
+    communities: Vec<(i64, i64)>,
+    teams: Vec<(i64, i64)>,
+    leads: Vec<(i64, i64)>,
+}
+
+impl StaffLinks {
+    fn of(links: &[(i64, i64)], staff: i64) -> impl Iterator<Item = i64> + '_ {
+        links
+            .iter()
+            .filter(move |(s, _)| *s == staff)
+            .map(|(_, x)| *x)
     }
-    let mut q = Sql::new("SELECT staff_id, community_id FROM staff_communities WHERE staff_id IN ");
-    q.bind_list(ids.iter().copied())
-        .push(" ORDER BY community_id");
-    let comms: Vec<(i64, i64)> = q.fetch_all(&mut *c).await?;
-    let mut q = Sql::new("SELECT staff_id, team_id FROM team_members WHERE staff_id IN ");
-    q.bind_list(ids.iter().copied()).push(" ORDER BY team_id");
-    let teams: Vec<(i64, i64)> = q.fetch_all(c).await?;
-    Ok((comms, teams))
+}
+
+async fn staff_links(c: &mut Conn, ids: &[i64]) -> Result<StaffLinks> {
+    if ids.is_empty() {
+        return Ok(StaffLinks::default());
+    }
+    // k: 0 a community served, 1 a team, 2 a team led.
+    let mut q = Sql::new(
+        "SELECT staff_id, CAST(0 AS BIGINT) AS k, community_id AS v FROM staff_communities WHERE staff_id IN ",
+    );
+    q.bind_list(ids.iter().copied()).push(
+        " UNION ALL SELECT staff_id, CASE WHEN is_lead = 1 THEN 2 ELSE 1 END, team_id FROM team_members WHERE staff_id IN ",
+    );
+    q.bind_list(ids.iter().copied()).push(" ORDER BY 3");
+    let rows: Vec<(i64, i64, i64)> = q.fetch_all(c).await?;
+    let mut links = StaffLinks::default();
+    for (staff, k, v) in rows {
+        if k == 0 {
+            links.communities.push((staff, v));
+        } else {
+            links.teams.push((staff, v));
+            if k == 2 {
+                links.leads.push((staff, v));
+            }
+        }
+    }
+    Ok(links)
+}
+
+fn staff_from_row(r: StaffRow, links: &StaffLinks) -> Staff {
+    Staff {
+        id: StaffId(r.id),
+        communities: StaffLinks::of(&links.communities, r.id)
+            .map(CommunityId)
+            .collect(),
+        teams: StaffLinks::of(&links.teams, r.id).map(TeamId).collect(),
+        name: r.name,
+        phone: r.phone,
+        roles: roles_from_text(&r.roles),
+        working_hours: serde_json::from_str(&r.working_hours).unwrap_or_default(),
+        active: r.active != 0,
+        user_id: r.user_id.map(UserId),
+        created_at: from_millis(r.created_at),
+    }
 }
 
 async fn assemble_staff(c: &mut Conn, rows: Vec<StaffRow>) -> Result<Vec<Staff>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let (comms, teams) = staff_links(c, &ids).await?;
+    let links = staff_links(c, &ids).await?;
     Ok(rows
         .into_iter()
-        .map(|r| Staff {
-            id: StaffId(r.id),
-            communities: comms
-                .iter()
-                .filter(|(s, _)| *s == r.id)
-                .map(|(_, m)| CommunityId(*m))
-                .collect(),
-            teams: teams
-                .iter()
-                .filter(|(s, _)| *s == r.id)
-                .map(|(_, t)| TeamId(*t))
-                .collect(),
-            name: r.name,
-            phone: r.phone,
-            roles: roles_from_text(&r.roles),
-            working_hours: serde_json::from_str(&r.working_hours).unwrap_or_default(),
-            active: r.active != 0,
-            user_id: r.user_id.map(UserId),
-            created_at: from_millis(r.created_at),
-        })
+        .map(|r| staff_from_row(r, &links))
         .collect())
 }
 
@@ -432,16 +485,27 @@ pub async fn get_staff_many(
 }
 
 pub async fn staff_by_user(c: &mut Conn, user: UserId) -> Result<Option<Staff>> {
+    Ok(staff_and_leads_by_user(c, user).await?.map(|(s, _)| s))
+}
+
+/// The staff member of an account, with the teams they lead (what a
+/// signed-in request needs of its caller).
+pub async fn staff_and_leads_by_user(
+    c: &mut Conn,
+    user: UserId,
+) -> Result<Option<(Staff, Vec<TeamId>)>> {
     let row: Option<StaffRow> = sqlx::query_as(&format!(
         "SELECT {STAFF_COLS} FROM staff WHERE user_id = $1"
     ))
     .bind(user.0)
     .fetch_optional(&mut *c)
     .await?;
-    match row {
-        Some(r) => Ok(assemble_staff(c, vec![r]).await?.pop()),
-        None => Ok(None),
-    }
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let links = staff_links(c, &[row.id]).await?;
+    let leads = StaffLinks::of(&links.leads, row.id).map(TeamId).collect();
+    Ok(Some((staff_from_row(row, &links), leads)))
 }
 
 #[derive(Default)]
@@ -613,6 +677,21 @@ pub async fn get_team(c: &mut Conn, company: CompanyId, id: TeamId) -> Result<Te
         .ok_or(StoreError::NotFound)
 }
 
+/// The team of a company with this code (codes are unique per company).
+pub async fn team_by_code(c: &mut Conn, company: CompanyId, code: &str) -> Result<Option<Team>> {
+    let row: Option<TeamRow> = sqlx::query_as(&format!(
+        "SELECT {TEAM_COLS} FROM teams WHERE company_id = $1 AND code = $2"
+    ))
+    .bind(company.0)
+    .bind(code.to_string())
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(match row {
+        Some(row) => assemble_teams(c, vec![row]).await?.pop(),
+        None => None,
+    })
+}
+
 /// Teams of a company; `only` narrows to these ids.
 pub async fn list_teams(
     c: &mut Conn,
@@ -674,15 +753,6 @@ pub async fn remove_member(c: &mut Conn, team: TeamId, staff: StaffId) -> Result
     Ok(n > 0)
 }
 
-pub async fn resident_id_by_user(c: &mut Conn, user: UserId) -> Result<Option<i64>> {
-    Ok(
-        sqlx::query_scalar("SELECT id FROM residents WHERE user_id = $1")
-            .bind(user.0)
-            .fetch_optional(c)
-            .await?,
-    )
-}
-
 /// Removes a staff row that was never used (an aborted creation).
 pub async fn delete_staff_row(c: &mut Conn, id: StaffId) -> Result<()> {
     sqlx::query("DELETE FROM staff WHERE id = $1")
@@ -690,15 +760,4 @@ pub async fn delete_staff_row(c: &mut Conn, id: StaffId) -> Result<()> {
         .execute(c)
         .await?;
     Ok(())
-}
-
-/// Teams a staff member leads.
-pub async fn lead_teams(c: &mut Conn, staff: StaffId) -> Result<Vec<TeamId>> {
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT team_id FROM team_members WHERE staff_id = $1 AND is_lead = 1 ORDER BY team_id",
-    )
-    .bind(staff.0)
-    .fetch_all(c)
-    .await?;
-    Ok(ids.into_iter().map(TeamId).collect())
 }

@@ -153,8 +153,8 @@ impl App {
             },
         )
         .await?;
-        self.sla_refresh(&mut tx, actor.company_id, id, now).await?;
-        self.kpi_refresh(&mut tx, actor.company_id, id).await?;
+        self.refresh_derived(&mut tx, actor.company_id, id, now, false)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

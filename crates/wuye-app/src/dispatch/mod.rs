@@ -185,17 +185,19 @@ impl App {
         company: CompanyId,
         category: Category,
     ) -> Result<Option<Team>> {
+        // Only the one team is read: this runs for every new order.
         let mut c = self.db.read().await?;
-        let teams = people::list_teams(&mut c, company, None).await?;
         let mapped = store::category_teams(&mut c, company).await?;
-        let id = match mapped.iter().find(|(cat, _)| cat == category.code()) {
-            Some((_, t)) => Some(TeamId(*t)),
-            None => teams
-                .iter()
-                .find(|t| t.code == default_team_for(category).code)
-                .map(|t| t.id),
-        };
-        Ok(id.and_then(|id| teams.into_iter().find(|t| t.id == id)))
+        Ok(
+            match mapped.iter().find(|(cat, _)| cat == category.code()) {
+                Some((_, t)) => people::list_teams(&mut c, company, Some(&[TeamId(*t)]))
+                    .await?
+                    .pop(),
+                None => {
+                    people::team_by_code(&mut c, company, default_team_for(category).code).await?
+                }
+            },
+        )
     }
 
     pub async fn category_teams(&self, actor: &Actor) -> Result<Vec<CategoryTeam>> {

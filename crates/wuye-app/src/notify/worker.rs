@@ -237,14 +237,28 @@ impl App {
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
                 _ = wake.recv() => {
-                    // Let the burst of a change settle (several rows, one pass).
+                    // Let the burst of a change settle (several rows, one pass),
+                    // and take every notice that came meanwhile with it: one
+                    // read per burst, not one per order change.
                     tokio::time::sleep(Duration::from_millis(20)).await;
+                    drain(&mut wake);
                     // Cannot tell (database unavailable): try to claim.
                     next = self.next_due(channel).await.unwrap_or(Some(i64::MIN));
                     continue;
                 }
             }
             next = Some(i64::MIN); // slept until the due time
+        }
+    }
+}
+
+/// Empties the wake-up queue (notices missed by lagging count as taken).
+fn drain(wake: &mut tokio::sync::broadcast::Receiver<crate::orders::OrderNotice>) {
+    use tokio::sync::broadcast::error::TryRecvError;
+    loop {
+        match wake.try_recv() {
+            Ok(_) | Err(TryRecvError::Lagged(_)) => continue,
+            Err(TryRecvError::Empty | TryRecvError::Closed) => return,
         }
     }
 }

@@ -430,8 +430,8 @@ impl App {
             outcome.code(),
         )
         .await?;
-        self.sla_refresh(&mut tx, actor.company_id, id, now).await?;
-        self.kpi_refresh(&mut tx, actor.company_id, id).await?;
+        self.refresh_derived(&mut tx, actor.company_id, id, now, true)
+            .await?;
         tx.commit().await?;
         self.announce(OrderNotice {
             company_id: actor.company_id.0,

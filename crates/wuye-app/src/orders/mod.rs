@@ -7,6 +7,7 @@ pub mod access;
 pub mod attachments;
 pub mod auto_accept;
 pub mod create;
+pub mod derived;
 pub mod feedback;
 pub mod place;
 pub mod query;

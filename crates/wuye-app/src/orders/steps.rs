@@ -293,8 +293,8 @@ impl App {
         let mut tx = self.db.begin().await?;
         let step = self.check_step(&mut tx, actor, id, cmd, system).await?;
         let notice = self.write_step(&mut tx, actor, step, photos, now).await?;
-        self.sla_refresh(&mut tx, actor.company_id, id, now).await?;
-        self.kpi_refresh(&mut tx, actor.company_id, id).await?;
+        self.refresh_derived(&mut tx, actor.company_id, id, now, false)
+            .await?;
         tx.commit().await?;
         self.announce(notice);
         Ok(())

@@ -90,19 +90,9 @@ fn stage_rank(s: Stage) -> u8 {
 }
 
 impl App {
-    /// Brings an order's clocks, triggers and deadline summary up to date.
-    /// Runs inside the transaction of the change that caused it.
-    pub(crate) async fn sla_refresh(
-        &self,
-        c: &mut Conn,
-        company: CompanyId,
-        order: i64,
-        now: i64,
-    ) -> Result<()> {
-        let setup = load_setup(c, company, now).await?;
-        self.sla_refresh_with(c, company, order, now, &setup).await
-    }
-
+    /// Brings an order's clocks, triggers and deadline summary up to date,
+    /// inside the transaction of the change that caused it (an order change
+    /// goes through `refresh_derived`, which also brings its KPIs along).
     pub(crate) async fn sla_refresh_with(
         &self,
         c: &mut Conn,
@@ -112,6 +102,26 @@ impl App {
         setup: &Setup,
     ) -> Result<()> {
         let o = orders::get(c, self.db.backend(), company, order, false).await?;
+        let history = store::state_history(c, order).await?;
+        self.sla_refresh_known(c, &o, &history, now, setup, false)
+            .await?;
+        Ok(())
+    }
+
+    /// The refresh of an order the caller has read in this transaction,
+    /// with its state history (`at`, state). `created`: the order was
+    /// inserted in this transaction, so it has no clocks or levels to clear
+    /// yet. Returns the clocks as they now stand (the KPIs read them).
+    pub(crate) async fn sla_refresh_known(
+        &self,
+        c: &mut Conn,
+        o: &orders::OrderRow,
+        history: &[(i64, String)],
+        now: i64,
+        setup: &Setup,
+        created: bool,
+    ) -> Result<Vec<store::ClockRow>> {
+        let (company, order) = (CompanyId(o.company_id), o.id);
         let facts = OrderFacts {
             kind: Kind::parse(&o.kind)?,
             priority: Priority::parse(&o.priority)?,
@@ -120,27 +130,31 @@ impl App {
             community: CommunityId(o.community_id),
             emergency: o.emergency != 0,
         };
-        let history: Vec<(jiff::Timestamp, State)> = store::state_history(c, order)
-            .await?
-            .into_iter()
-            .filter_map(|(at, s)| State::parse(&s).ok().map(|s| (from_millis(at), s)))
+        let history: Vec<(jiff::Timestamp, State)> = history
+            .iter()
+            .filter_map(|(at, s)| State::parse(s).ok().map(|s| (from_millis(*at), s)))
             .collect();
         let Some((policy_id, policy)) = policy::select(&setup.policies, &facts).cloned() else {
-            store::delete_clocks_except(c, order, &[]).await?;
-            for m in Metric::ALL {
-                store::unschedule(c, order, m.code(), &[]).await?;
+            if !created {
+                store::delete_clocks_except(c, order, &[]).await?;
+                for m in Metric::ALL {
+                    store::unschedule(c, order, m.code(), &[]).await?;
+                }
             }
             store::set_order_summary(c, order, None, None, "none").await?;
-            return Ok(());
+            return Ok(Vec::new());
         };
         let cal = setup.calendar(policy.calendar_id);
         let now_ts = from_millis(now);
         let mut kept = Vec::new();
+        let mut clocks = Vec::new();
         let (mut next_deadline, mut warn_at, mut worst): (Option<i64>, Option<i64>, Option<Stage>) =
             (None, None, None);
         for metric in Metric::ALL {
             let Some(target) = policy.target_ms(metric) else {
-                store::unschedule(c, order, metric.code(), &[]).await?;
+                if !created {
+                    store::unschedule(c, order, metric.code(), &[]).await?;
+                }
                 continue;
             };
             kept.push(metric.code());
@@ -149,25 +163,23 @@ impl App {
                 .threshold_at(&cal, target * policy.warn_percent / 100)
                 .map(|t| t.as_millisecond());
             let deadline = clock.deadline.map(|t| t.as_millisecond());
-            store::upsert_clock(
-                c,
-                &store::ClockRow {
-                    order_id: order,
-                    metric: metric.code().into(),
-                    policy_id: Some(policy_id),
-                    target_ms: target,
-                    elapsed_ms: clock.elapsed_ms,
-                    paused_ms: clock.paused_ms,
-                    stage: clock.stage.code().into(),
-                    deadline_at: deadline,
-                    warn_at: warn,
-                    breached_at: clock.breached_at.map(|t| t.as_millisecond()),
-                    breach_minutes: clock.breach_minutes,
-                    stopped_at: clock.stopped_at.map(|t| t.as_millisecond()),
-                    updated_at: now,
-                },
-            )
-            .await?;
+            let row = store::ClockRow {
+                order_id: order,
+                metric: metric.code().into(),
+                policy_id: Some(policy_id),
+                target_ms: target,
+                elapsed_ms: clock.elapsed_ms,
+                paused_ms: clock.paused_ms,
+                stage: clock.stage.code().into(),
+                deadline_at: deadline,
+                warn_at: warn,
+                breached_at: clock.breached_at.map(|t| t.as_millisecond()),
+                breach_minutes: clock.breach_minutes,
+                stopped_at: clock.stopped_at.map(|t| t.as_millisecond()),
+                updated_at: now,
+            };
+            store::upsert_clock(c, &row).await?;
+            clocks.push(row);
             // Still counting (possibly past its target): part of the queue order.
             let counting = clock.stopped_at.is_none()
                 && matches!(clock.stage, Stage::Running | Stage::Breached);
@@ -207,11 +219,15 @@ impl App {
                 keep_levels.push(level);
             }
             store::schedule(c, company, order, metric.code(), &schedule).await?;
-            store::unschedule(c, order, metric.code(), &keep_levels).await?;
+            if !created {
+                store::unschedule(c, order, metric.code(), &keep_levels).await?;
+            }
         }
-        store::delete_clocks_except(c, order, &kept).await?;
+        if !created {
+            store::delete_clocks_except(c, order, &kept).await?;
+        }
         let stage = worst.map(|s| s.code()).unwrap_or("none");
         store::set_order_summary(c, order, next_deadline, warn_at, stage).await?;
-        Ok(())
+        Ok(clocks)
     }
 }

@@ -216,23 +216,39 @@ impl App {
         }
     }
 
+    /// When the next level falls due (None: nothing scheduled), read
+    /// without taking the writer; Err when the database cannot say.
+    async fn next_fire(&self) -> std::result::Result<Option<i64>, ()> {
+        let mut c = self.db.read().await.map_err(|_| ())?;
+        store::next_fire_at(&mut c).await.map_err(|_| ())
+    }
+
     /// Runs for the life of the server.
     pub async fn sla_timer_loop(self) {
+        let mut next = Some(i64::MIN); // look once at start-up
         loop {
-            if let Err(e) = self.run_sla_timer().await {
-                tracing::warn!(error = %e, "SLA timer failed; retrying shortly");
-                tokio::time::sleep(Duration::from_secs(5)).await;
+            // Firing takes the single writer, which every order change waits
+            // for; order changes wake the timer, and most schedule nothing
+            // due now, so a wake-up fires only when a read shows a level due.
+            if next.is_some_and(|t| t <= self.now_ms()) {
+                if let Err(e) = self.run_sla_timer().await {
+                    tracing::warn!(error = %e, "SLA timer failed; retrying shortly");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                }
+                next = self.next_fire().await.unwrap_or(None);
             }
-            let next = match self.db.read().await {
-                Ok(mut c) => store::next_fire_at(&mut c).await.ok().flatten(),
-                Err(_) => None,
-            };
             let wait = next
                 .map(|t| (t - self.now_ms()).clamp(0, MAX_SLEEP_MS))
                 .unwrap_or(MAX_SLEEP_MS);
             tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
-                _ = self.sla_wakeup.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {
+                    // Slept until the due time, or the longest sleep: look.
+                    next = Some(i64::MIN);
+                }
+                _ = self.sla_wakeup.notified() => {
+                    // Cannot tell (database unavailable): try to fire.
+                    next = self.next_fire().await.unwrap_or(Some(i64::MIN));
+                }
             }
         }
     }

@@ -38,6 +38,11 @@ pub async fn replace_contributions(c: &mut Conn, order: i64, rows: &[ContribRow]
         .bind(order)
         .execute(&mut *c)
         .await?;
+    insert_contributions(c, order, rows).await
+}
+
+/// The contributions of an order that has none yet.
+pub async fn insert_contributions(c: &mut Conn, order: i64, rows: &[ContribRow]) -> Result<()> {
     for chunk in rows.chunks(CHUNK) {
         let mut s = Sql::new(
             "INSERT INTO kpi_order_contrib (order_id, metric, day, community_id, team_id, assignee_id, num, den) VALUES ",
