@@ -445,7 +445,8 @@ impl App {
         if let Some(notice) = dispatched {
             self.announce(notice);
         }
-        let order = self.get_order(actor, id).await?.order;
+        // The order only: the answer carries no timeline.
+        let order = OrderView::from_row(self.visible_order(actor, id).await?, false);
         Ok(Created { order, duplicates })
     }
 }
