@@ -20,7 +20,7 @@ use wuye_domain::work_order::similarity::{DUPLICATE_THRESHOLD, similarity};
 use wuye_domain::work_order::{
     self as wo, Channel, Command, Grade, Kind, OrderText, Priority, kinds::default_priority,
 };
-use wuye_store::order_log::{self, NewEvent};
+use wuye_store::order_log::NewEvent;
 use wuye_store::orders::{self, NewOrder};
 use wuye_store::people;
 
@@ -382,8 +382,8 @@ impl App {
             data: &data,
             photos: &photos,
         };
-        let event = order_log::insert_event(&mut tx, &new_event).await?;
-        crate::notify::enqueue_for_event(self, &mut tx, actor.company_id, event, &new_event)
+        let event = self
+            .record_event(&mut tx, actor.company_id, &new_event)
             .await?;
         let terms = index_terms(&format!(
             "{number} {} {} {contact_name}",

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use wuye_domain::Error;
 use wuye_domain::access::Actor;
 use wuye_domain::work_order::{self as wo, Rating, State};
-use wuye_store::order_log::{self, NewEvent};
+use wuye_store::order_log::NewEvent;
 use wuye_store::orders;
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -76,8 +76,8 @@ impl App {
             data: &serde_json::json!({}),
             photos: &photos,
         };
-        let event = order_log::insert_event(&mut tx, &new_event).await?;
-        crate::notify::enqueue_for_event(self, &mut tx, actor.company_id, event, &new_event)
+        let event = self
+            .record_event(&mut tx, actor.company_id, &new_event)
             .await?;
         tx.commit().await?;
         self.announce(OrderNotice {
@@ -158,8 +158,8 @@ impl App {
             data: &serde_json::json!({"stars": stars.stars()}),
             photos: &[],
         };
-        let event = order_log::insert_event(&mut tx, &new_event).await?;
-        crate::notify::enqueue_for_event(self, &mut tx, actor.company_id, event, &new_event)
+        let event = self
+            .record_event(&mut tx, actor.company_id, &new_event)
             .await?;
         self.kpi_refresh(&mut tx, actor.company_id, id).await?;
         tx.commit().await?;

@@ -54,3 +54,18 @@ impl OrderNotice {
         }
     }
 }
+
+impl crate::App {
+    /// Writes a timeline event and, in the same transaction, the
+    /// notifications it causes (the outbox rows); returns the event's id.
+    pub(crate) async fn record_event(
+        &self,
+        c: &mut wuye_store::Conn,
+        company: wuye_domain::ids::CompanyId,
+        ev: &wuye_store::order_log::NewEvent<'_>,
+    ) -> crate::error::Result<i64> {
+        let id = wuye_store::order_log::insert_event(&mut *c, ev).await?;
+        crate::notify::enqueue_for_event(self, c, company, id, ev).await?;
+        Ok(id)
+    }
+}

@@ -436,8 +436,8 @@ impl App {
             data: &change.data,
             photos,
         };
-        let event = order_log::insert_event(&mut *tx, &new_event).await?;
-        crate::notify::enqueue_for_event(self, &mut *tx, actor.company_id, event, &new_event)
+        let event = self
+            .record_event(&mut *tx, actor.company_id, &new_event)
             .await?;
         // The handler log: who holds the order now.
         let holder = match to {
