@@ -200,8 +200,8 @@ impl App {
     /// The actor behind a session token, or `unauthenticated`.
     pub async fn authenticate(&self, token: &str) -> Result<Actor> {
         let user = {
-            let mut c = self.db.read().await?;
-            accounts::session_user(&mut c, &token_hash(token), self.now_ms()).await?
+            let mut r = self.db.reader().await?;
+            accounts::session_user(&mut r, &token_hash(token), self.now_ms()).await?
         };
         match user {
             Some(u) => self.actor_for(&u).await,
@@ -260,7 +260,7 @@ impl App {
 
     /// Builds the actor (roles and scope) for an account.
     pub async fn actor_for(&self, u: &UserRow) -> Result<Actor> {
-        let mut c = self.db.read().await?;
+        let mut c = self.db.reader().await?;
         let mut actor = Actor {
             user_id: UserId(u.id),
             company_id: CompanyId(u.company_id),

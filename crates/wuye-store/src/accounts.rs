@@ -1,10 +1,12 @@
 //! Sign-in accounts, sessions and the failed-login ledger used for throttling.
 
+use crate::reader::Read;
+use crate::sql::Sql;
 use crate::{Conn, Result};
 use sqlx::FromRow;
 use wuye_domain::ids::*;
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct UserRow {
     pub id: i64,
     pub company_id: i64,
@@ -127,8 +129,12 @@ pub async fn insert_session(
 }
 
 /// The live session's account, if the token is known and not expired.
-pub async fn session_user(c: &mut Conn, token_hash: &str, now_ms: i64) -> Result<Option<UserRow>> {
-    Ok(sqlx::query_as(&format!(
+pub async fn session_user(
+    c: &mut impl Read,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<Option<UserRow>> {
+    let mut q = Sql::new(&format!(
         "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
         USER_COLS
@@ -136,11 +142,9 @@ pub async fn session_user(c: &mut Conn, token_hash: &str, now_ms: i64) -> Result
             .map(|c| format!("u.{c}"))
             .collect::<Vec<_>>()
             .join(", ")
-    ))
-    .bind(token_hash.to_string())
-    .bind(now_ms)
-    .fetch_optional(c)
-    .await?)
+    ));
+    q.arg(token_hash.to_string()).arg(now_ms);
+    c.optional(q).await
 }
 
 pub async fn delete_session(c: &mut Conn, token_hash: &str) -> Result<()> {

@@ -3,6 +3,7 @@
 //! fighting over the file lock) and a reader pool; PostgreSQL one pool.
 
 use crate::group_commit::{WriteGroup, WriteTx};
+use crate::reader::{LitePool, Reader};
 use crate::{Result, StoreError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
@@ -63,6 +64,9 @@ pub struct Db {
     group: Option<Arc<WriteGroup>>,
     read: AnyPool,
     write: AnyPool,
+    /// SQLite's direct read path (see `reader`); None on PostgreSQL and for
+    /// an in-memory database, which other connections cannot see.
+    lite: Option<Arc<LitePool>>,
 }
 
 /// SQLite settings, applied to every connection:
@@ -151,6 +155,8 @@ impl Db {
                     ))),
                     read,
                     write,
+                    lite: crate::bulk::sqlite_path(url)
+                        .map(|p| Arc::new(LitePool::new(p, opts.busy_timeout))),
                 })
             }
             Backend::Postgres => {
@@ -164,6 +170,7 @@ impl Db {
                     group: None,
                     read: pool.clone(),
                     write: pool,
+                    lite: None,
                 })
             }
         }
@@ -216,6 +223,21 @@ impl Db {
         Ok(self.read.acquire().await?)
     }
 
+    /// A connection for the hot reads (the session, an order's page, the
+    /// queue): SQLite's direct path, or the read pool.
+    pub async fn reader(&self) -> Result<Reader> {
+        match &self.lite {
+            Some(l) => Ok(Reader::Direct(l.take()?)),
+            None => self.pooled_reader().await,
+        }
+    }
+
+    /// A [`Reader`] on the read pool, for reads too long to run on the
+    /// calling thread (searches).
+    pub async fn pooled_reader(&self) -> Result<Reader> {
+        Ok(Reader::Pooled(self.read.acquire().await?))
+    }
+
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
@@ -237,6 +259,9 @@ impl Db {
     /// closed: on SQLite the last close checkpoints the WAL and lets another
     /// process (the bulk loader, a backup) take the file for itself.
     pub async fn close(&self) {
+        if let Some(l) = &self.lite {
+            l.close();
+        }
         close_pool(&self.write).await;
         close_pool(&self.read).await;
     }

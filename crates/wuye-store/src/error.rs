@@ -22,6 +22,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Db(sqlx::Error),
+    /// A read on SQLite's direct path (`reader`) failed.
+    #[error("database error: {0}")]
+    Direct(String),
     /// The bulk path (bench seed) failed.
     #[error("bulk load failed: {0}")]
     Bulk(String),

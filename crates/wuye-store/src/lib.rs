@@ -20,12 +20,14 @@ pub mod notify;
 pub mod order_log;
 pub mod orders;
 pub mod people;
+pub mod reader;
 pub mod sla;
 pub mod sql;
 
 pub use db::{Backend, Db, DbOptions};
 pub use error::StoreError;
 pub use group_commit::WriteTx;
+pub use reader::{Read, Reader};
 
 pub type Conn = sqlx::AnyConnection;
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,7 +1,7 @@
 //! An order's timeline (events), per-handler step log, followers and photos.
 
 use crate::sql::Sql;
-use crate::{Conn, Result};
+use crate::{Conn, Read, Result};
 use sqlx::FromRow;
 use wuye_domain::ids::*;
 
@@ -53,7 +53,7 @@ pub async fn insert_event(c: &mut Conn, e: &NewEvent<'_>) -> Result<i64> {
     Ok(id)
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct EventRow {
     pub id: i64,
     pub at: i64,
@@ -69,7 +69,11 @@ pub struct EventRow {
     pub photos: String,
 }
 
-pub async fn events(c: &mut Conn, order: i64, include_internal: bool) -> Result<Vec<EventRow>> {
+pub async fn events(
+    c: &mut impl Read,
+    order: i64,
+    include_internal: bool,
+) -> Result<Vec<EventRow>> {
     let mut s = Sql::new(
         "SELECT id, at, actor_kind, actor_id, actor_name, action, from_state, to_state, note, internal, data, photos \
          FROM work_order_events WHERE order_id = ",
@@ -79,7 +83,7 @@ pub async fn events(c: &mut Conn, order: i64, include_internal: bool) -> Result<
         s.push(" AND internal = 0");
     }
     s.push(" ORDER BY id");
-    Ok(s.fetch_all(c).await?)
+    c.all(s).await
 }
 
 // ---- handlers --------------------------------------------------------------
@@ -127,7 +131,7 @@ pub async fn change_handler(
     Ok(())
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct HandlerRow {
     pub team_id: Option<i64>,
     pub team_name: Option<String>,
@@ -138,15 +142,14 @@ pub struct HandlerRow {
     pub end_action: Option<String>,
 }
 
-pub async fn handlers(c: &mut Conn, order: i64) -> Result<Vec<HandlerRow>> {
-    Ok(sqlx::query_as(
+pub async fn handlers(c: &mut impl Read, order: i64) -> Result<Vec<HandlerRow>> {
+    let mut q = Sql::new(
         "SELECT h.team_id, t.name AS team_name, h.staff_id, s.name AS staff_name, h.started_at, h.ended_at, h.end_action \
          FROM work_order_handlers h LEFT JOIN teams t ON t.id = h.team_id LEFT JOIN staff s ON s.id = h.staff_id \
          WHERE h.order_id = $1 ORDER BY h.id",
-    )
-    .bind(order)
-    .fetch_all(c)
-    .await?)
+    );
+    q.arg(order);
+    c.all(q).await
 }
 
 // ---- followers -------------------------------------------------------------
@@ -203,7 +206,7 @@ pub async fn add_staff_follower(
     Ok(())
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct FollowerRow {
     pub resident_id: Option<i64>,
     pub staff_id: Option<i64>,
@@ -211,15 +214,14 @@ pub struct FollowerRow {
     pub reason: String,
 }
 
-pub async fn followers(c: &mut Conn, order: i64) -> Result<Vec<FollowerRow>> {
-    Ok(sqlx::query_as(
+pub async fn followers(c: &mut impl Read, order: i64) -> Result<Vec<FollowerRow>> {
+    let mut q = Sql::new(
         "SELECT f.resident_id, f.staff_id, COALESCE(r.name, s.name) AS name, f.reason FROM work_order_followers f \
          LEFT JOIN residents r ON r.id = f.resident_id LEFT JOIN staff s ON s.id = f.staff_id \
          WHERE f.order_id = $1 ORDER BY f.id",
-    )
-    .bind(order)
-    .fetch_all(c)
-    .await?)
+    );
+    q.arg(order);
+    c.all(q).await
 }
 
 pub async fn is_resident_follower(c: &mut Conn, order: i64, resident: ResidentId) -> Result<bool> {

@@ -2,6 +2,7 @@
 
 use crate::dialect;
 use crate::directory::prefixed;
+use crate::reader::Read;
 use crate::sql::Sql;
 use crate::{Backend, Conn, Result, StoreError};
 use sqlx::FromRow;
@@ -14,7 +15,7 @@ use wuye_domain::time::from_millis;
 
 // ---- residents -------------------------------------------------------------
 
-#[derive(FromRow)]
+#[derive(FromRow, serde::Deserialize)]
 struct ResidentRow {
     id: i64,
     name: String,
@@ -88,7 +89,7 @@ pub async fn unlink_home(c: &mut Conn, r: ResidentId, h: HomeId) -> Result<bool>
     Ok(n > 0)
 }
 
-async fn homes_of(c: &mut Conn, ids: &[i64]) -> Result<Vec<(i64, ResidentHome)>> {
+async fn homes_of(c: &mut impl Read, ids: &[i64]) -> Result<Vec<(i64, ResidentHome)>> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
@@ -98,7 +99,7 @@ async fn homes_of(c: &mut Conn, ids: &[i64]) -> Result<Vec<(i64, ResidentHome)>>
     );
     q.bind_list(ids.iter().copied())
         .push(" ORDER BY rh.resident_id, h.id");
-    let rows: Vec<(i64, i64, i64, String, String)> = q.fetch_all(c).await?;
+    let rows: Vec<(i64, i64, i64, String, String)> = c.all(q).await?;
     Ok(rows
         .into_iter()
         .map(|(r, h, m, label, rel)| {
@@ -133,17 +134,15 @@ pub async fn get_resident(c: &mut Conn, company: CompanyId, id: ResidentId) -> R
 
 /// The resident of an account, if it has one.
 pub async fn resident_by_user(
-    c: &mut Conn,
+    c: &mut impl Read,
     company: CompanyId,
     user: UserId,
 ) -> Result<Option<Resident>> {
-    let row: Option<ResidentRow> = sqlx::query_as(&format!(
+    let mut q = Sql::new(&format!(
         "SELECT {RESIDENT_COLS} FROM residents WHERE company_id = $1 AND user_id = $2"
-    ))
-    .bind(company.0)
-    .bind(user.0)
-    .fetch_optional(&mut *c)
-    .await?;
+    ));
+    q.arg(company.0).arg(user.0);
+    let row: Option<ResidentRow> = c.optional(q).await?;
     let Some(row) = row else {
         return Ok(None);
     };
@@ -278,7 +277,7 @@ pub async fn delete_resident(c: &mut Conn, id: ResidentId) -> Result<()> {
 
 // ---- staff -----------------------------------------------------------------
 
-#[derive(FromRow)]
+#[derive(FromRow, serde::Deserialize)]
 struct StaffRow {
     id: i64,
     name: String,
@@ -398,7 +397,7 @@ impl StaffLinks {
     }
 }
 
-async fn staff_links(c: &mut Conn, ids: &[i64]) -> Result<StaffLinks> {
+async fn staff_links(c: &mut impl Read, ids: &[i64]) -> Result<StaffLinks> {
     if ids.is_empty() {
         return Ok(StaffLinks::default());
     }
@@ -410,7 +409,7 @@ async fn staff_links(c: &mut Conn, ids: &[i64]) -> Result<StaffLinks> {
         " UNION ALL SELECT staff_id, CASE WHEN is_lead = 1 THEN 2 ELSE 1 END, team_id FROM team_members WHERE staff_id IN ",
     );
     q.bind_list(ids.iter().copied()).push(" ORDER BY 3");
-    let rows: Vec<(i64, i64, i64)> = q.fetch_all(c).await?;
+    let rows: Vec<(i64, i64, i64)> = c.all(q).await?;
     let mut links = StaffLinks::default();
     for (staff, k, v) in rows {
         if k == 0 {
@@ -491,15 +490,14 @@ pub async fn staff_by_user(c: &mut Conn, user: UserId) -> Result<Option<Staff>> 
 /// The staff member of an account, with the teams they lead (what a
 /// signed-in request needs of its caller).
 pub async fn staff_and_leads_by_user(
-    c: &mut Conn,
+    c: &mut impl Read,
     user: UserId,
 ) -> Result<Option<(Staff, Vec<TeamId>)>> {
-    let row: Option<StaffRow> = sqlx::query_as(&format!(
+    let mut q = Sql::new(&format!(
         "SELECT {STAFF_COLS} FROM staff WHERE user_id = $1"
-    ))
-    .bind(user.0)
-    .fetch_optional(&mut *c)
-    .await?;
+    ));
+    q.arg(user.0);
+    let row: Option<StaffRow> = c.optional(q).await?;
     let Some(row) = row else {
         return Ok(None);
     };

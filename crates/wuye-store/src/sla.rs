@@ -1,7 +1,7 @@
 //! SLA storage: calendars, policies, clocks, triggers and alerts.
 
 use crate::sql::Sql;
-use crate::{Backend, Conn, Result};
+use crate::{Backend, Conn, Read, Result};
 use sqlx::FromRow;
 use wuye_domain::ids::*;
 
@@ -157,7 +157,7 @@ pub async fn state_history(c: &mut Conn, order: i64) -> Result<Vec<(i64, String)
 
 // ---- clocks ----------------------------------------------------------------
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct ClockRow {
     pub order_id: i64,
     pub metric: String,
@@ -213,14 +213,13 @@ pub async fn delete_clocks_except(c: &mut Conn, order: i64, keep: &[&str]) -> Re
     Ok(())
 }
 
-pub async fn clocks(c: &mut Conn, order: i64) -> Result<Vec<ClockRow>> {
-    Ok(sqlx::query_as(
+pub async fn clocks(c: &mut impl Read, order: i64) -> Result<Vec<ClockRow>> {
+    let mut q = Sql::new(
         "SELECT order_id, metric, policy_id, target_ms, elapsed_ms, paused_ms, stage, deadline_at, warn_at, breached_at, \
          breach_minutes, stopped_at, updated_at FROM sla_clocks WHERE order_id = $1 ORDER BY metric DESC",
-    )
-    .bind(order)
-    .fetch_all(c)
-    .await?)
+    );
+    q.arg(order);
+    c.all(q).await
 }
 
 pub async fn set_order_summary(

@@ -99,8 +99,8 @@ impl App {
     /// Loads an order the actor may see; others answer "not found".
     pub(crate) async fn visible_order(&self, actor: &Actor, id: i64) -> Result<OrderRow> {
         let o = {
-            let mut c = self.db.read().await?;
-            wuye_store::orders::get(&mut c, self.db.backend(), actor.company_id, id, false).await
+            let mut r = self.db.reader().await?;
+            wuye_store::orders::get(&mut r, self.db.backend(), actor.company_id, id, false).await
         };
         let o = match o {
             Ok(o) => o,

@@ -84,7 +84,7 @@ impl App {
     pub async fn get_order(&self, actor: &Actor, id: i64) -> Result<OrderDetail> {
         let o = self.visible_order(actor, id).await?;
         let staff = actor.staff_id.is_some();
-        let mut c = self.db.read().await?;
+        let mut c = self.db.reader().await?;
         let timeline = order_log::events(&mut c, id, staff)
             .await?
             .into_iter()
@@ -347,7 +347,13 @@ impl App {
                 })?)
             }
         };
-        let mut c = self.db.read().await?;
+        // Searches can read many index entries: they stay on the pool (see
+        // `wuye_store::reader`); the queues and filters are short reads.
+        let mut c = if f.fts.is_some() {
+            self.db.pooled_reader().await?
+        } else {
+            self.db.reader().await?
+        };
         let rows = orders::list(
             &mut c,
             self.db.backend(),

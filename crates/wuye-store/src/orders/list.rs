@@ -4,7 +4,7 @@
 use super::{COLS, FROM, OrderRow};
 use crate::dialect;
 use crate::sql::Sql;
-use crate::{Backend, Conn, Result};
+use crate::{Backend, Read, Result};
 use wuye_domain::ids::*;
 
 /// How a list is sorted (keyset pagination continues from a cursor).
@@ -83,7 +83,7 @@ pub fn cursor(sort: Sort, filter: &OrderFilter, row: &OrderRow) -> (i64, i64) {
     }
 }
 
-pub async fn list(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Result<Vec<OrderRow>> {
+pub async fn list(c: &mut impl Read, backend: Backend, q: &ListQuery<'_>) -> Result<Vec<OrderRow>> {
     if q.sort == Sort::Deadline {
         return deadline_page(c, backend, q).await;
     }
@@ -147,7 +147,7 @@ pub async fn list(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Result<V
         " ORDER BY o.id DESC"
     });
     s.push(" LIMIT ").bind(q.limit);
-    Ok(s.fetch_all(c).await?)
+    c.all(s).await
 }
 
 /// How many of the newest ids a PostgreSQL search reads in id order before it
@@ -168,16 +168,17 @@ const PG_SEARCH_WINDOW: i64 = 20_000;
 /// matches from the GIN index (`id + 0` so no index gives the order), which
 /// are few for exactly the words that did not fill the window.
 async fn pg_search_page(
-    c: &mut Conn,
+    c: &mut impl Read,
     backend: Backend,
     q: &ListQuery<'_>,
 ) -> Result<Vec<OrderRow>> {
     let top = match q.after {
         Some((_, id)) => id,
         None => {
-            Sql::new("SELECT COALESCE(MAX(id), 0) + 1 FROM work_orders")
-                .fetch_scalar::<i64>(c)
-                .await?
+            let top: Option<(i64,)> = c
+                .optional(Sql::new("SELECT COALESCE(MAX(id), 0) + 1 FROM work_orders"))
+                .await?;
+            top.map_or(1, |(t,)| t)
         }
     };
     let floor = top - PG_SEARCH_WINDOW;
@@ -189,7 +190,7 @@ async fn pg_search_page(
         .bind(floor)
         .push(" ORDER BY o.id DESC LIMIT ")
         .bind(q.limit);
-    let mut rows: Vec<OrderRow> = s.fetch_all(c).await?;
+    let mut rows: Vec<OrderRow> = c.all(s).await?;
     let rest = q.limit - rows.len() as i64;
     if rest > 0 && floor > 0 {
         let mut s = filtered(&head, backend, q, Hint::None);
@@ -197,7 +198,7 @@ async fn pg_search_page(
             .bind(floor)
             .push(" ORDER BY o.id + 0 DESC LIMIT ")
             .bind(rest);
-        rows.extend(s.fetch_all::<OrderRow>(c).await?);
+        rows.extend(c.all::<OrderRow>(s).await?);
     }
     Ok(rows)
 }
@@ -214,7 +215,11 @@ const NO_DEADLINE: i64 = i64::MAX;
 /// index entries however long the queue is. Sorting by `COALESCE(deadline, ∞)` instead
 /// made every request sort the whole queue (53,500 orders for an agent of
 /// 20 communities at 1,000,000 orders: 69 ms, and 150 requests/s under W2).
-async fn deadline_page(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Result<Vec<OrderRow>> {
+async fn deadline_page(
+    c: &mut impl Read,
+    backend: Backend,
+    q: &ListQuery<'_>,
+) -> Result<Vec<OrderRow>> {
     let mut rows = Vec::new();
     let in_running = q.after.is_none_or(|(k, _)| k != NO_DEADLINE);
     if in_running {
@@ -240,7 +245,7 @@ async fn deadline_page(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Res
         s.push(" ORDER BY o.next_deadline_at, o.id LIMIT ")
             .bind(q.limit)
             .push(") ORDER BY o.next_deadline_at, o.id");
-        rows = s.fetch_all(c).await?;
+        rows = c.all(s).await?;
     }
     let rest = q.limit - rows.len() as i64;
     // A page that asks only for due orders has nothing without a deadline.
@@ -263,7 +268,7 @@ async fn deadline_page(c: &mut Conn, backend: Backend, q: &ListQuery<'_>) -> Res
     s.push(" ORDER BY o.id LIMIT ")
         .bind(rest)
         .push(") ORDER BY o.id");
-    rows.extend(s.fetch_all::<OrderRow>(c).await?);
+    rows.extend(c.all::<OrderRow>(s).await?);
     Ok(rows)
 }
 

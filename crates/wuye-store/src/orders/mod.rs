@@ -2,7 +2,7 @@
 
 use crate::dialect;
 use crate::sql::Sql;
-use crate::{Backend, Conn, Db, Result};
+use crate::{Backend, Conn, Db, Read, Result, StoreError};
 use sqlx::FromRow;
 use wuye_domain::ids::*;
 
@@ -10,7 +10,7 @@ mod list;
 pub use list::*;
 
 /// An order as stored, with the names lists and details show.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct OrderRow {
     pub id: i64,
     pub company_id: i64,
@@ -189,7 +189,7 @@ pub async fn insert(c: &mut Conn, o: &NewOrder<'_>) -> Result<i64> {
 /// An order of the company; inside a write transaction `lock` holds the row
 /// until commit (PostgreSQL), so concurrent steps queue.
 pub async fn get(
-    c: &mut Conn,
+    c: &mut impl Read,
     backend: Backend,
     company: CompanyId,
     id: i64,
@@ -205,13 +205,11 @@ pub async fn get(
     } else {
         format!("{lock} OF o")
     };
-    Ok(sqlx::query_as(&format!(
+    let mut q = Sql::new(&format!(
         "SELECT {COLS} {FROM} WHERE o.company_id = $1 AND o.id = $2{lock}"
-    ))
-    .bind(company.0)
-    .bind(id)
-    .fetch_one(c)
-    .await?)
+    ));
+    q.arg(company.0).arg(id);
+    c.optional(q).await?.ok_or(StoreError::NotFound)
 }
 
 pub async fn id_by_number(c: &mut Conn, company: CompanyId, number: &str) -> Result<Option<i64>> {
@@ -430,13 +428,10 @@ pub async fn set_repeat_of(c: &mut Conn, id: i64, repeat_of: i64) -> Result<()> 
 }
 
 /// Orders that repeat this one.
-pub async fn repeats_of(c: &mut Conn, id: i64) -> Result<Vec<(i64, String)>> {
-    Ok(
-        sqlx::query_as("SELECT id, number FROM work_orders WHERE repeat_of = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(c)
-            .await?,
-    )
+pub async fn repeats_of(c: &mut impl Read, id: i64) -> Result<Vec<(i64, String)>> {
+    let mut q = Sql::new("SELECT id, number FROM work_orders WHERE repeat_of = $1 ORDER BY id");
+    q.arg(id);
+    c.all(q).await
 }
 
 /// Orders awaiting acceptance whose auto-accept time has come (the column

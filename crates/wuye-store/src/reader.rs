@@ -1,0 +1,204 @@
+//! Reads on the hot paths (the caller's session, an order's page, the
+//! queue) without a thread hand-off per statement on SQLite.
+//!
+//! sqlx runs every SQLite connection on a thread of its own: each statement
+//! is a message to that thread and each row a message back, and on this
+//! two-core machine those hand-offs were about half of the server's CPU
+//! under the read workloads of `wuye bench` (`perf`: the kernel's task
+//! switches), while SQLite itself was a few percent. On SQLite a [`Reader`]
+//! therefore runs the statement on the calling thread, on a connection of
+//! its own small pool ([`LitePool`]). These are short indexed reads of a
+//! database whose pages the operating system caches; anything long (search,
+//! reports) still goes through sqlx's pool. PostgreSQL keeps sqlx's pool.
+//!
+//! A query is written once, as a [`Sql`] (one text, one list of values), and
+//! its rows are read by column name on both paths: through sqlx's `FromRow`,
+//! or through serde on the direct path.
+
+use crate::sql::Sql;
+use crate::{Conn, Result, StoreError};
+use rusqlite::{Connection, OpenFlags};
+use serde::de::DeserializeOwned;
+use sqlx::any::AnyRow;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A row type readable on both paths.
+pub trait ReadRow: for<'r> sqlx::FromRow<'r, AnyRow> + DeserializeOwned + Send + Unpin {}
+impl<T> ReadRow for T where T: for<'r> sqlx::FromRow<'r, AnyRow> + DeserializeOwned + Send + Unpin {}
+
+/// Runs read queries: a sqlx connection (both backends), or a [`Reader`].
+pub trait Read: Send {
+    fn all<O: ReadRow>(&mut self, q: Sql) -> impl Future<Output = Result<Vec<O>>> + Send;
+    fn optional<O: ReadRow>(&mut self, q: Sql) -> impl Future<Output = Result<Option<O>>> + Send;
+}
+
+impl Read for Conn {
+    async fn all<O: ReadRow>(&mut self, q: Sql) -> Result<Vec<O>> {
+        Ok(q.fetch_all(self).await?)
+    }
+
+    async fn optional<O: ReadRow>(&mut self, q: Sql) -> Result<Option<O>> {
+        Ok(q.fetch_optional(self).await?)
+    }
+}
+
+/// The wrappers that lend a sqlx connection read through it.
+macro_rules! read_through_deref {
+    ($($t:ty),*) => {$(
+        impl Read for $t {
+            async fn all<O: ReadRow>(&mut self, q: Sql) -> Result<Vec<O>> {
+                (**self).all(q).await
+            }
+
+            async fn optional<O: ReadRow>(&mut self, q: Sql) -> Result<Option<O>> {
+                (**self).optional(q).await
+            }
+        }
+    )*};
+}
+
+read_through_deref!(
+    sqlx::pool::PoolConnection<sqlx::Any>,
+    sqlx::Transaction<'_, sqlx::Any>,
+    crate::WriteTx
+);
+
+/// A connection for the hot reads: direct on SQLite, pooled sqlx otherwise.
+pub enum Reader {
+    Direct(LiteConn),
+    Pooled(sqlx::pool::PoolConnection<sqlx::Any>),
+}
+
+impl Read for Reader {
+    async fn all<O: ReadRow>(&mut self, q: Sql) -> Result<Vec<O>> {
+        match self {
+            Reader::Direct(c) => c.all(&q),
+            Reader::Pooled(c) => (**c).all(q).await,
+        }
+    }
+
+    async fn optional<O: ReadRow>(&mut self, q: Sql) -> Result<Option<O>> {
+        match self {
+            Reader::Direct(c) => Ok(c.all(&q)?.into_iter().next()),
+            Reader::Pooled(c) => (**c).optional(q).await,
+        }
+    }
+}
+
+/// Idle direct connections kept open. Statements run on the runtime's own
+/// threads (two here), so more than a few are never busy at once.
+const MAX_IDLE: usize = 8;
+
+/// SQLite connections for the direct path, opened on demand.
+pub(crate) struct LitePool {
+    path: String,
+    busy: Duration,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for LitePool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LitePool")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl LitePool {
+    pub(crate) fn new(path: String, busy: Duration) -> Self {
+        Self {
+            path,
+            busy,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub(crate) fn take(self: &Arc<Self>) -> Result<LiteConn> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => self.open().map_err(lite_error)?,
+        };
+        Ok(LiteConn {
+            conn: Some(conn),
+            pool: Arc::clone(self),
+        })
+    }
+
+    /// The same settings as sqlx's readers (see `db::sqlite_pragmas`), and
+    /// `query_only`: this path never writes.
+    fn open(&self) -> rusqlite::Result<Connection> {
+        let c = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        c.busy_timeout(self.busy)?;
+        c.execute_batch(
+            "PRAGMA query_only = ON; PRAGMA foreign_keys = ON; \
+             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -4000;",
+        )?;
+        c.set_prepared_statement_cache_capacity(64);
+        Ok(c)
+    }
+
+    /// Drops every idle connection (the database is being closed).
+    pub(crate) fn close(&self) {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+/// One direct connection, back to its pool when dropped.
+pub struct LiteConn {
+    conn: Option<Connection>,
+    pool: Arc<LitePool>,
+}
+
+impl Drop for LiteConn {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            let mut idle = self.pool.idle.lock().unwrap_or_else(|e| e.into_inner());
+            if idle.len() < MAX_IDLE {
+                idle.push(c);
+            }
+        }
+    }
+}
+
+impl LiteConn {
+    fn all<O: DeserializeOwned>(&mut self, q: &Sql) -> Result<Vec<O>> {
+        if q.lite_unfit {
+            return Err(StoreError::Unavailable(
+                "a query value has no SQLite form".into(),
+            ));
+        }
+        let Some(conn) = self.conn.as_ref() else {
+            // Only Drop takes the connection out.
+            return Err(StoreError::Direct("connection already returned".into()));
+        };
+        let mut st = conn.prepare_cached(q.text()).map_err(lite_error)?;
+        let rows = st
+            .query(rusqlite::params_from_iter(q.lite.iter()))
+            .map_err(lite_error)?;
+        serde_rusqlite::from_rows::<O>(rows)
+            .collect::<std::result::Result<Vec<O>, _>>()
+            .map_err(|e| StoreError::Direct(e.to_string()))
+    }
+}
+
+/// SQLite's own errors on the direct path: busy is worth a retry, like
+/// sqlx's; anything else is a database error.
+fn lite_error(e: rusqlite::Error) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            StoreError::Unavailable(e.to_string())
+        }
+        _ => StoreError::Direct(e.to_string()),
+    }
+}
