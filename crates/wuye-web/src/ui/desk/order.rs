@@ -134,7 +134,7 @@ pub async fn build_order_page(
         .collect();
     // The classifier's view: stored at creation, or asked now for older orders.
     let prediction = match &o.prediction {
-        Some(p) => serde_json::from_value::<StoredPrediction>(p.clone()).ok(),
+        Some(p) => serde_json::from_str::<StoredPrediction>(p.get()).ok(),
         None => app.suggest(&v.actor, &o.text).await.ok().and_then(|s| {
             serde_json::from_value::<StoredPrediction>(serde_json::to_value(&s.prediction).ok()?)
                 .ok()
