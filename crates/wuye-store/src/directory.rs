@@ -2,7 +2,7 @@
 
 use crate::dialect;
 use crate::sql::Sql;
-use crate::{Backend, Conn, Result, StoreError};
+use crate::{Backend, Conn, Read, Result, StoreError};
 use sqlx::FromRow;
 use wuye_domain::directory::{Building, Community, Entrance, Home};
 use wuye_domain::ids::*;
@@ -344,7 +344,7 @@ pub async fn relabel_homes(c: &mut Conn, building: BuildingId) -> Result<()> {
 
 // ---- homes -----------------------------------------------------------------
 
-#[derive(FromRow)]
+#[derive(FromRow, serde::Deserialize)]
 struct HomeRow {
     id: i64,
     community_id: i64,
@@ -401,16 +401,14 @@ pub async fn insert_home(c: &mut Conn, h: NewHome<'_>, now_ms: i64) -> Result<Ho
     Ok(row.into())
 }
 
-pub async fn get_home(c: &mut Conn, company: CompanyId, id: HomeId) -> Result<Home> {
-    let row: HomeRow = sqlx::query_as(&format!(
+pub async fn get_home(c: &mut impl Read, company: CompanyId, id: HomeId) -> Result<Home> {
+    let mut q = Sql::new(&format!(
         "SELECT {} FROM homes h JOIN communities m ON m.id = h.community_id \
          WHERE m.company_id = $1 AND h.id = $2",
         prefixed("h", HOME_COLS)
-    ))
-    .bind(company.0)
-    .bind(id.0)
-    .fetch_one(c)
-    .await?;
+    ));
+    q.arg(company.0).arg(id.0);
+    let row: HomeRow = c.optional(q).await?.ok_or(StoreError::NotFound)?;
     Ok(row.into())
 }
 

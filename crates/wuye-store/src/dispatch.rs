@@ -2,7 +2,7 @@
 //! and dispatch status on orders, corrections, model versions, loads.
 
 use crate::sql::Sql;
-use crate::{Conn, Result};
+use crate::{Conn, Read, Result};
 use sqlx::FromRow;
 use wuye_domain::ids::*;
 
@@ -34,13 +34,12 @@ pub async fn set_category_team(
 }
 
 /// (threshold, capacity, enabled), if the company set them.
-pub async fn settings(c: &mut Conn, company: CompanyId) -> Result<Option<(String, i64, i64)>> {
-    Ok(sqlx::query_as(
+pub async fn settings(c: &mut impl Read, company: CompanyId) -> Result<Option<(String, i64, i64)>> {
+    let mut q = Sql::new(
         "SELECT threshold, capacity, enabled FROM dispatch_settings WHERE company_id = $1",
-    )
-    .bind(company.0)
-    .fetch_optional(c)
-    .await?)
+    );
+    q.arg(company.0);
+    c.optional(q).await
 }
 
 pub async fn set_settings(
@@ -172,13 +171,11 @@ pub async fn insert_model(
 }
 
 /// The newest model version's id, if the company has any.
-pub async fn latest_model_id(c: &mut Conn, company: CompanyId) -> Result<Option<i64>> {
-    Ok(
-        sqlx::query_scalar("SELECT MAX(id) FROM dispatch_models WHERE company_id = $1")
-            .bind(company.0)
-            .fetch_one(c)
-            .await?,
-    )
+pub async fn latest_model_id(c: &mut impl Read, company: CompanyId) -> Result<Option<i64>> {
+    let mut q = Sql::new("SELECT MAX(id) FROM dispatch_models WHERE company_id = $1");
+    q.arg(company.0);
+    let row: Option<(Option<i64>,)> = c.optional(q).await?;
+    Ok(row.and_then(|(id,)| id))
 }
 
 pub async fn model_bytes(c: &mut Conn, id: i64) -> Result<Vec<u8>> {
@@ -206,23 +203,26 @@ pub async fn models(c: &mut Conn, company: CompanyId) -> Result<Vec<ModelRow>> {
 }
 
 /// Open orders held by each of these people now.
-pub async fn loads(c: &mut Conn, staff: &[StaffId]) -> Result<Vec<(i64, i64)>> {
+pub async fn loads(c: &mut impl Read, staff: &[StaffId]) -> Result<Vec<(i64, i64)>> {
     if staff.is_empty() {
         return Ok(vec![]);
     }
     let mut s = Sql::new("SELECT assignee_id, COUNT(*) FROM work_orders WHERE assignee_id IN ");
     s.bind_list(staff.iter().map(|x| x.0));
     s.push(" AND state IN ('dispatched', 'accepted', 'in_progress', 'on_hold', 'disputed') GROUP BY assignee_id");
-    Ok(s.fetch_all(c).await?)
+    c.all(s).await
 }
 
-pub async fn last_assigned(c: &mut Conn, staff: &[StaffId]) -> Result<Vec<(i64, Option<i64>)>> {
+pub async fn last_assigned(
+    c: &mut impl Read,
+    staff: &[StaffId],
+) -> Result<Vec<(i64, Option<i64>)>> {
     if staff.is_empty() {
         return Ok(vec![]);
     }
     let mut s = Sql::new("SELECT id, last_assigned_at FROM staff WHERE id IN ");
     s.bind_list(staff.iter().map(|x| x.0));
-    Ok(s.fetch_all(c).await?)
+    c.all(s).await
 }
 
 pub async fn touch_assigned(c: &mut Conn, staff: StaffId, now_ms: i64) -> Result<()> {

@@ -441,7 +441,7 @@ fn staff_from_row(r: StaffRow, links: &StaffLinks) -> Staff {
     }
 }
 
-async fn assemble_staff(c: &mut Conn, rows: Vec<StaffRow>) -> Result<Vec<Staff>> {
+async fn assemble_staff(c: &mut impl Read, rows: Vec<StaffRow>) -> Result<Vec<Staff>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let links = staff_links(c, &ids).await?;
     Ok(rows
@@ -467,7 +467,7 @@ pub async fn get_staff(c: &mut Conn, company: CompanyId, id: StaffId) -> Result<
 /// Several staff members of a company at once (ids not found are left
 /// out), in id order: what dispatch reads for a team's candidates.
 pub async fn get_staff_many(
-    c: &mut Conn,
+    c: &mut impl Read,
     company: CompanyId,
     ids: &[StaffId],
 ) -> Result<Vec<Staff>> {
@@ -479,7 +479,7 @@ pub async fn get_staff_many(
     ));
     q.bind(company.0).push(" AND id IN ");
     q.bind_list(ids.iter().map(|i| i.0)).push(" ORDER BY id");
-    let rows: Vec<StaffRow> = q.fetch_all(&mut *c).await?;
+    let rows: Vec<StaffRow> = c.all(q).await?;
     assemble_staff(c, rows).await
 }
 

@@ -55,7 +55,7 @@ impl App {
         community: CommunityId,
         capacity: i64,
     ) -> Result<Option<StaffId>> {
-        let mut c = self.db.read().await?;
+        let mut c = self.db.reader().await?;
         let ids: Vec<StaffId> = team.members.iter().map(|m| m.staff_id).collect();
         let loads = store::loads(&mut c, &ids).await?;
         let last = store::last_assigned(&mut c, &ids).await?;

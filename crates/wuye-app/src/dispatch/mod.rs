@@ -68,7 +68,7 @@ impl App {
     /// The classifier the company uses now.
     pub(crate) async fn classifier(&self, company: CompanyId) -> Result<(i64, Arc<Classifier>)> {
         let latest = {
-            let mut c = self.db.read().await?;
+            let mut c = self.db.reader().await?;
             store::latest_model_id(&mut c, company).await?.unwrap_or(0)
         };
         if let Some(hit) = self
@@ -114,7 +114,7 @@ impl App {
     }
 
     pub async fn dispatch_settings(&self, company: CompanyId) -> Result<DispatchSettings> {
-        let mut c = self.db.read().await?;
+        let mut c = self.db.reader().await?;
         Ok(match store::settings(&mut c, company).await? {
             Some((t, cap, on)) => DispatchSettings {
                 threshold: t.parse().unwrap_or(DEFAULT_THRESHOLD),

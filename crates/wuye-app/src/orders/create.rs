@@ -92,7 +92,7 @@ impl App {
         exclude: Option<i64>,
     ) -> Result<Vec<DuplicateCandidate>> {
         let since = self.now_ms() - 24 * 3_600_000;
-        let mut c = self.db.read().await?;
+        let mut c = self.db.reader().await?;
         let rows = orders::duplicate_candidates(
             &mut c,
             actor.company_id,

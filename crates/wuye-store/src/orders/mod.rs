@@ -344,7 +344,7 @@ pub async fn index_text(c: &mut Conn, backend: Backend, id: i64, terms: &str) ->
 }
 
 /// A candidate duplicate: an open order at the same place, recently.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct Candidate {
     pub id: i64,
     pub number: String,
@@ -357,7 +357,7 @@ pub struct Candidate {
 /// Open orders of the last window at the same home, or (public places) in the
 /// same community and building.
 pub async fn duplicate_candidates(
-    c: &mut Conn,
+    c: &mut impl Read,
     company: CompanyId,
     community: CommunityId,
     home: Option<HomeId>,
@@ -393,7 +393,7 @@ pub async fn duplicate_candidates(
         s.push(" AND id <> ").bind(x);
     }
     s.push(" ORDER BY id DESC LIMIT 50");
-    Ok(s.fetch_all(c).await?)
+    c.all(s).await
 }
 
 /// The latest repair of this home and category closed (or resolved) since a
