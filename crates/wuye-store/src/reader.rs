@@ -177,14 +177,45 @@ impl LiteConn {
             // Only Drop takes the connection out.
             return Err(StoreError::Direct("connection already returned".into()));
         };
+        let started = std::time::Instant::now();
         let mut st = conn.prepare_cached(q.text()).map_err(lite_error)?;
-        let rows = st
-            .query(rusqlite::params_from_iter(q.lite.iter()))
-            .map_err(lite_error)?;
-        serde_rusqlite::from_rows::<O>(rows)
+        bind_by_number(&mut st, &q.lite)?;
+        let rows = st.raw_query();
+        let out = serde_rusqlite::from_rows::<O>(rows)
             .collect::<std::result::Result<Vec<O>, _>>()
-            .map_err(|e| StoreError::Direct(e.to_string()))
+            .map_err(|e| StoreError::Direct(e.to_string()));
+        // As sqlx logs its statements (WUYE_LOG=wuye_store::reader=debug).
+        tracing::debug!(
+            statement = q.text(),
+            rows = out.as_ref().map_or(0, Vec::len),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "direct read"
+        );
+        out
     }
+}
+
+/// Binds `$N` to the N-th value, as sqlx does. SQLite numbers parameters in
+/// order of first appearance, so binding by position would give `$2` the
+/// first value in a text that names `$2` before `$1`.
+fn bind_by_number(
+    st: &mut rusqlite::Statement<'_>,
+    values: &[rusqlite::types::Value],
+) -> Result<()> {
+    for i in 1..=st.parameter_count() {
+        let n = match st.parameter_name(i) {
+            Some(name) => name
+                .strip_prefix('$')
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(|| StoreError::Direct(format!("unsupported parameter {name}")))?,
+            None => i,
+        };
+        // An unbound parameter is NULL, as with sqlx.
+        if let Some(v) = n.checked_sub(1).and_then(|k| values.get(k)) {
+            st.raw_bind_parameter(i, v).map_err(lite_error)?;
+        }
+    }
+    Ok(())
 }
 
 /// SQLite's own errors on the direct path: busy is worth a retry, like

@@ -77,6 +77,11 @@ async fn direct_and_pooled_reads_give_the_same_rows() {
     q.arg(2_i64);
     let t: Option<(i64, String)> = direct.optional(q).await.unwrap();
     assert_eq!(t, Some((2, "电梯".to_string())));
+    // Parameters named out of order bind by their number.
+    let mut q = Sql::new("SELECT id, name FROM things WHERE name = $2 AND id = $1");
+    q.arg(2_i64).arg("电梯".to_string());
+    let by_number: Option<(i64, String)> = direct.optional(q).await.unwrap();
+    assert_eq!(by_number, Some((2, "电梯".to_string())));
     let mut q = Sql::new("SELECT id, name FROM things WHERE id = $1");
     q.arg(42_i64);
     let none: Option<(i64, String)> = direct.optional(q).await.unwrap();
