@@ -199,12 +199,11 @@ impl App {
 
     /// The actor behind a session token, or `unauthenticated`.
     pub async fn authenticate(&self, token: &str) -> Result<Actor> {
-        let user = {
-            let mut r = self.db.reader().await?;
-            accounts::session_user(&mut r, &token_hash(token), self.now_ms()).await?
-        };
-        match user {
-            Some(u) => self.actor_for(&u).await,
+        // The session, the account and its roles as of one moment.
+        let mut r = self.db.reader().await?;
+        r.snapshot()?;
+        match accounts::session_user(&mut r, &token_hash(token), self.now_ms()).await? {
+            Some(u) => self.actor_with(&mut r, &u).await,
             None => Err(Error::unauthenticated().into()),
         }
     }
@@ -260,7 +259,11 @@ impl App {
 
     /// Builds the actor (roles and scope) for an account.
     pub async fn actor_for(&self, u: &UserRow) -> Result<Actor> {
-        let mut c = self.db.reader().await?;
+        let mut r = self.db.reader().await?;
+        self.actor_with(&mut r, u).await
+    }
+
+    async fn actor_with(&self, c: &mut impl wuye_store::Read, u: &UserRow) -> Result<Actor> {
         let mut actor = Actor {
             user_id: UserId(u.id),
             company_id: CompanyId(u.company_id),
@@ -274,7 +277,7 @@ impl App {
             homes: vec![],
         };
         if u.kind == "staff" {
-            if let Some((s, leads)) = people::staff_and_leads_by_user(&mut c, UserId(u.id)).await?
+            if let Some((s, leads)) = people::staff_and_leads_by_user(c, UserId(u.id)).await?
                 && s.active
             {
                 actor.roles = s.roles;
@@ -285,7 +288,7 @@ impl App {
                 actor.display_name = s.name;
             }
         } else if let Some(r) =
-            people::resident_by_user(&mut c, CompanyId(u.company_id), UserId(u.id)).await?
+            people::resident_by_user(c, CompanyId(u.company_id), UserId(u.id)).await?
         {
             actor.roles = vec![Role::Resident];
             actor.resident_id = Some(r.id);

@@ -87,6 +87,27 @@ impl Read for Reader {
     }
 }
 
+impl Reader {
+    /// From now until it is dropped, the reader's reads see one snapshot of
+    /// the database (an order's page: the order, its timeline and its clocks
+    /// agree). On SQLite this is one read transaction instead of one per
+    /// statement, each of which takes the file's locks. Only for a run of
+    /// reads with nothing written in between by the same request: a write
+    /// through another connection is not seen until the reader is dropped.
+    /// The pool's connections (PostgreSQL) read statement by statement, as
+    /// before.
+    pub fn snapshot(&mut self) -> Result<()> {
+        if let Reader::Direct(c) = self
+            && !c.in_snapshot
+            && let Some(conn) = c.conn.as_ref()
+        {
+            conn.execute_batch("BEGIN").map_err(lite_error)?;
+            c.in_snapshot = true;
+        }
+        Ok(())
+    }
+}
+
 /// Idle direct connections kept open. Statements run on the runtime's own
 /// threads (two here), so more than a few are never busy at once.
 const MAX_IDLE: usize = 8;
@@ -124,6 +145,7 @@ impl LitePool {
         Ok(LiteConn {
             conn: Some(conn),
             pool: Arc::clone(self),
+            in_snapshot: false,
         })
     }
 
@@ -153,11 +175,18 @@ impl LitePool {
 pub struct LiteConn {
     conn: Option<Connection>,
     pool: Arc<LitePool>,
+    /// A read transaction is open (`Reader::snapshot`).
+    in_snapshot: bool,
 }
 
 impl Drop for LiteConn {
     fn drop(&mut self) {
         if let Some(c) = self.conn.take() {
+            // A connection that cannot end its snapshot is not reused: it
+            // would keep reading the past.
+            if self.in_snapshot && c.execute_batch("COMMIT").is_err() {
+                return;
+            }
             let mut idle = self.pool.idle.lock().unwrap_or_else(|e| e.into_inner());
             if idle.len() < MAX_IDLE {
                 idle.push(c);

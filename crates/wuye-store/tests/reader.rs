@@ -154,3 +154,31 @@ async fn an_in_memory_database_reads_through_the_pool() {
         .unwrap();
     assert!(matches!(db.reader().await.unwrap(), Reader::Pooled(_)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_holds_until_the_reader_is_dropped() {
+    let (db, dir) = fresh_db("snapshot").await;
+    let mut r = db.reader().await.unwrap();
+    r.snapshot().unwrap();
+    assert_eq!(count(&mut r).await, 3);
+    let mut tx = db.begin().await.unwrap();
+    sqlx::query("INSERT INTO things (id, name) VALUES (4, 'x')")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // One moment: the snapshot does not see the commit after it.
+    assert_eq!(count(&mut r).await, 3);
+    drop(r);
+    // Its connection goes back to the pool with the snapshot ended: the
+    // next reader (the same connection, as it is the only idle one) sees it.
+    let mut again = db.reader().await.unwrap();
+    assert_eq!(count(&mut again).await, 4);
+    // A pooled reader ignores snapshot() and reads statement by statement.
+    let mut pooled = db.pooled_reader().await.unwrap();
+    pooled.snapshot().unwrap();
+    assert_eq!(count(&mut pooled).await, 4);
+    drop((again, pooled));
+    db.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}

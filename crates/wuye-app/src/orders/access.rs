@@ -98,10 +98,18 @@ impl App {
 
     /// Loads an order the actor may see; others answer "not found".
     pub(crate) async fn visible_order(&self, actor: &Actor, id: i64) -> Result<OrderRow> {
-        let o = {
-            let mut r = self.db.reader().await?;
-            wuye_store::orders::get(&mut r, self.db.backend(), actor.company_id, id, false).await
-        };
+        let mut r = self.db.reader().await?;
+        self.visible_order_with(&mut r, actor, id).await
+    }
+
+    /// [`Self::visible_order`] through a reader the caller holds.
+    pub(crate) async fn visible_order_with(
+        &self,
+        r: &mut impl wuye_store::Read,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<OrderRow> {
+        let o = wuye_store::orders::get(r, self.db.backend(), actor.company_id, id, false).await;
         let o = match o {
             Ok(o) => o,
             Err(wuye_store::StoreError::NotFound) => {

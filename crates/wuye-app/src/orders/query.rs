@@ -82,9 +82,11 @@ fn parse_instant(field: &str, s: &str, end: bool) -> Result<i64> {
 
 impl App {
     pub async fn get_order(&self, actor: &Actor, id: i64) -> Result<OrderDetail> {
-        let o = self.visible_order(actor, id).await?;
-        let staff = actor.staff_id.is_some();
         let mut c = self.db.reader().await?;
+        // The order and everything shown with it, as of one moment.
+        c.snapshot()?;
+        let o = self.visible_order_with(&mut c, actor, id).await?;
+        let staff = actor.staff_id.is_some();
         let timeline = order_log::events(&mut c, id, staff)
             .await?
             .into_iter()
