@@ -356,6 +356,9 @@ impl App {
         } else {
             self.db.reader().await?
         };
+        // A deadline page is read in two parts: one moment for both, so an
+        // order whose clock stops in between is neither shown twice nor lost.
+        c.snapshot()?;
         let rows = orders::list(
             &mut c,
             self.db.backend(),
