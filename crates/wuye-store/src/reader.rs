@@ -21,6 +21,7 @@ use rusqlite::{Connection, OpenFlags};
 use serde::de::DeserializeOwned;
 use sqlx::any::AnyRow;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -117,6 +118,9 @@ pub(crate) struct LitePool {
     path: String,
     busy: Duration,
     idle: Mutex<Vec<Connection>>,
+    /// Set by `close`: connections in use are closed when returned, so the
+    /// file is left to whoever takes it next (the bench seed's bulk loader).
+    closed: AtomicBool,
 }
 
 impl std::fmt::Debug for LitePool {
@@ -133,10 +137,14 @@ impl LitePool {
             path,
             busy,
             idle: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
         }
     }
 
     pub(crate) fn take(self: &Arc<Self>) -> Result<LiteConn> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(StoreError::Unavailable("the database is closed".into()));
+        }
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match idle {
             Some(c) => c,
@@ -167,6 +175,7 @@ impl LitePool {
 
     /// Drops every idle connection (the database is being closed).
     pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
@@ -188,7 +197,7 @@ impl Drop for LiteConn {
                 return;
             }
             let mut idle = self.pool.idle.lock().unwrap_or_else(|e| e.into_inner());
-            if idle.len() < MAX_IDLE {
+            if idle.len() < MAX_IDLE && !self.pool.closed.load(Ordering::Acquire) {
                 idle.push(c);
             }
         }
@@ -198,7 +207,7 @@ impl Drop for LiteConn {
 impl LiteConn {
     fn all<O: DeserializeOwned>(&mut self, q: &Sql) -> Result<Vec<O>> {
         if q.lite_unfit {
-            return Err(StoreError::Unavailable(
+            return Err(StoreError::Direct(
                 "a query value has no SQLite form".into(),
             ));
         }

@@ -182,3 +182,21 @@ async fn a_snapshot_holds_until_the_reader_is_dropped() {
     db.close().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_leaves_no_direct_connection_open() {
+    let (db, dir) = fresh_db("close").await;
+    let mut held = db.reader().await.unwrap();
+    assert_eq!(count(&mut held).await, 3);
+    db.close().await;
+    // Returned after the close: closed, not kept.
+    drop(held);
+    let e = db.reader().await.err().expect("closed");
+    assert!(matches!(e, StoreError::Unavailable(_)), "{e:?}");
+    // Nobody holds the file: another process could take it exclusively.
+    let c = rusqlite::Connection::open(dir.join("t.db")).unwrap();
+    c.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;")
+        .unwrap();
+    drop(c);
+    let _ = std::fs::remove_dir_all(dir);
+}
