@@ -137,11 +137,7 @@ pub async fn session_user(
     let mut q = Sql::new(&format!(
         "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
-        USER_COLS
-            .split(", ")
-            .map(|c| format!("u.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        crate::directory::prefixed("u", USER_COLS)
     ));
     q.arg(token_hash.to_string()).arg(now_ms);
     c.optional(q).await

@@ -111,15 +111,6 @@ impl Sql {
             .await
     }
 
-    pub async fn fetch_scalar<T>(self, conn: &mut crate::Conn) -> Result<T, sqlx::Error>
-    where
-        T: Send + Unpin + for<'r> sqlx::Decode<'r, Any> + Type<Any>,
-    {
-        sqlx::query_scalar_with(&self.text, self.args)
-            .fetch_one(conn)
-            .await
-    }
-
     pub async fn execute(self, conn: &mut crate::Conn) -> Result<u64, sqlx::Error> {
         Ok(sqlx::query_with(&self.text, self.args)
             .execute(conn)
