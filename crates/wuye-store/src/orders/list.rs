@@ -223,10 +223,12 @@ async fn deadline_page(
     let mut rows = Vec::new();
     let in_running = q.after.is_none_or(|(k, _)| k != NO_DEADLINE);
     if in_running {
-        let hint = if backend == Backend::Sqlite && !selective(q) {
-            Hint::DeadlineOrder
-        } else {
+        let hint = if backend != Backend::Sqlite || selective(q) {
             Hint::None
+        } else if one_team(q) {
+            Hint::TeamDeadlineOrder
+        } else {
+            Hint::DeadlineOrder
         };
         let head = format!(
             "SELECT {COLS} {FROM} WHERE o.id IN (SELECT o.id FROM work_orders o \
@@ -286,6 +288,19 @@ fn selective(q: &ListQuery<'_>) -> bool {
         || v.resident.is_some()
 }
 
+/// Whether every order of the page must belong to one team (the team
+/// filter, or a team queue of one team): `work_orders_team_running_idx`
+/// (migration 0012) then reads that team's running orders in deadline order
+/// without stepping over the other teams'.
+fn one_team(q: &ListQuery<'_>) -> bool {
+    let v = q.visibility;
+    let single = v
+        .teams
+        .as_ref()
+        .is_some_and(|ts| ts.len() == 1 && v.or_assignee.is_none());
+    q.filter.team.is_some() || single
+}
+
 /// How the filter terms are written for the planner.
 ///
 /// SQLite has no statistics to weigh "read an index in the list's order and
@@ -299,6 +314,9 @@ enum Hint {
     None,
     /// Read `work_orders_running_idx` in deadline order.
     DeadlineOrder,
+    /// Read `work_orders_team_running_idx` in deadline order within the one
+    /// team (the team stays an index term).
+    TeamDeadlineOrder,
     /// Read `work_orders_created_idx` backwards (the creation dates stay
     /// index terms).
     CreatedOrder,
@@ -319,7 +337,10 @@ fn push_filters(s: &mut Sql, backend: Backend, q: &ListQuery<'_>, with_fts: bool
     let col = |name: &str| -> String {
         match hint {
             Hint::CreatedOrder if name == "created_at" => format!("o.{name}"),
-            Hint::DeadlineOrder | Hint::CreatedOrder => format!("+o.{name}"),
+            Hint::TeamDeadlineOrder if name == "team_id" => format!("o.{name}"),
+            Hint::DeadlineOrder | Hint::CreatedOrder | Hint::TeamDeadlineOrder => {
+                format!("+o.{name}")
+            }
             Hint::None => format!("o.{name}"),
         }
     };

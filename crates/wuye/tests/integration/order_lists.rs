@@ -1,15 +1,19 @@
 //! Order lists whose pages come from more than one query: a search whose
 //! matches lie far apart in the id space (on PostgreSQL the newest ids are
-//! walked first, older matches come from the full-text index).
+//! walked first, older matches come from the full-text index), and a team's
+//! queue by deadline (read through the team's own deadline index).
 
 use crate::backend_tests;
 use crate::common::Backend;
 use crate::common::TestApp;
-use crate::orders::{create, list_ids, walk_one_by_one};
+use crate::orders::{create, list_ids, step, walk_one_by_one};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-backend_tests!(search_pages_reach_far_older_matches);
+backend_tests!(
+    search_pages_reach_far_older_matches,
+    one_team_deadline_queue_keeps_order_and_team
+);
 
 /// Moves the id sequence of work orders on, as if 100,000 orders had come in
 /// since: the next order gets an id far above the earlier ones.
@@ -54,4 +58,66 @@ async fn search_pages_reach_far_older_matches(t: Arc<TestApp>) {
     // A word that is nowhere finds nothing.
     let (_, r) = agent.get("/api/v1/orders?q=不存在的词语").await;
     assert!(list_ids(&r).is_empty(), "{r}");
+}
+
+/// A team's queue by deadline holds that team's orders only, in the same
+/// order as the whole list by deadline (running deadlines first, then the
+/// rest by id), and one order a page walks the same list.
+async fn one_team_deadline_queue_keeps_order_and_team(t: Arc<TestApp>) {
+    let agent = t.login("agent").await;
+    let tech = t.login("tech").await;
+    let (water, cleaning) = (t.fx.team_water.0, t.fx.team_cleaning.0);
+    // Orders of both teams interleaved, with different deadlines (priority),
+    // and one of the water team's cancelled (no running deadline).
+    let mut cancelled = None;
+    for (i, (team, priority)) in [
+        (water, "regular"),
+        (cleaning, "urgent"),
+        (water, "urgent"),
+        (cleaning, "regular"),
+        (water, "regular"),
+        (water, "urgent"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let v = create(
+            &agent,
+            json!({"kind": "repair", "text": format!("楼道第{i}处墙皮脱落"), "building_id": t.fx.building_a.0,
+                   "team_id": team, "priority": priority}),
+        )
+        .await;
+        if i == 4 {
+            cancelled = v["order"]["id"].as_i64();
+        }
+    }
+    let id = cancelled.unwrap();
+    step(
+        &agent,
+        id,
+        json!({"action": "cancel", "reason": "业主撤回"}),
+    )
+    .await;
+    // The whole list by deadline, narrowed to the water team by hand.
+    let (_, all) = agent.get("/api/v1/orders?sort=deadline").await;
+    let expected: Vec<i64> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["team_id"] == water)
+        .map(|o| o["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(expected.len(), 4, "{all}");
+    assert_eq!(expected.last(), Some(&id), "no deadline sorts last");
+    // The team queue holds open orders only: not the cancelled one.
+    let open = &expected[..3];
+    let team_queue = "/api/v1/orders?queue=team";
+    let (_, mine) = tech.get(team_queue).await;
+    assert_eq!(list_ids(&mine), open);
+    assert_eq!(walk_one_by_one(&tech, team_queue).await, open);
+    // The team filter keeps every state.
+    let by_filter = format!("/api/v1/orders?team_id={water}&sort=deadline");
+    let (_, filtered) = agent.get(&by_filter).await;
+    assert_eq!(list_ids(&filtered), expected);
+    assert_eq!(walk_one_by_one(&agent, &by_filter).await, expected);
 }
