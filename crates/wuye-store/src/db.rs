@@ -3,7 +3,7 @@
 //! fighting over the file lock) and a reader pool; PostgreSQL one pool.
 
 use crate::group_commit::{WriteGroup, WriteTx};
-use crate::reader::{LitePool, Reader};
+use crate::reader::{LitePool, Reader, SideReads};
 use crate::{Result, StoreError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
@@ -239,6 +239,15 @@ impl Db {
             Some(l) => Ok(Reader::Direct(l.take()?)),
             None => self.pooled_reader().await,
         }
+    }
+
+    /// Reads of settings and people inside a write transaction: direct on
+    /// SQLite, else through the transaction ([`SideReads`]).
+    pub fn side_reads(&self) -> Result<SideReads> {
+        Ok(SideReads::new(match &self.lite {
+            Some(l) => Some(Reader::Direct(l.take()?)),
+            None => None,
+        }))
     }
 
     /// A [`Reader`] on the read pool, for reads too long to run on the

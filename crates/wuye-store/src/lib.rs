@@ -27,7 +27,7 @@ pub mod sql;
 pub use db::{Backend, Db, DbOptions};
 pub use error::StoreError;
 pub use group_commit::WriteTx;
-pub use reader::{Read, Reader};
+pub use reader::{Read, Reader, Side, SideReads};
 
 pub type Conn = sqlx::AnyConnection;
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

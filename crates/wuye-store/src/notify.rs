@@ -2,7 +2,7 @@
 //! contacts, the outbox and the in-app inbox.
 
 use crate::sql::Sql;
-use crate::{Backend, Conn, Result};
+use crate::{Backend, Conn, Read, Result};
 use sqlx::FromRow;
 use wuye_domain::ids::*;
 
@@ -21,9 +21,10 @@ async fn exec<'q>(
 
 // ---- settings, providers, rules, templates ---------------------------------
 
-pub async fn settings(c: &mut Conn, company: CompanyId) -> Result<Option<String>> {
-    let sql = "SELECT spec FROM notify_settings WHERE company_id = $1";
-    Ok(q!(query_scalar, sql, company.0).fetch_optional(c).await?)
+pub async fn settings(c: &mut impl Read, company: CompanyId) -> Result<Option<String>> {
+    let mut s = Sql::new("SELECT spec FROM notify_settings WHERE company_id = $1");
+    s.arg(company.0);
+    Ok(c.optional::<(String,)>(s).await?.map(|(spec,)| spec))
 }
 
 pub async fn put_settings(c: &mut Conn, company: CompanyId, spec: &str, now_ms: i64) -> Result<()> {
@@ -35,14 +36,15 @@ pub async fn put_settings(c: &mut Conn, company: CompanyId, spec: &str, now_ms: 
 
 /// A provider's configuration and its secrets (JSON), if configured.
 pub async fn channel(
-    c: &mut Conn,
+    c: &mut impl Read,
     company: CompanyId,
     channel: &str,
 ) -> Result<Option<(String, String)>> {
-    let sql = "SELECT config, secrets FROM notify_channels WHERE company_id = $1 AND channel = $2";
-    Ok(q!(query_as, sql, company.0, channel.to_string())
-        .fetch_optional(c)
-        .await?)
+    let mut s = Sql::new(
+        "SELECT config, secrets FROM notify_channels WHERE company_id = $1 AND channel = $2",
+    );
+    s.arg(company.0).arg(channel.to_string());
+    c.optional(s).await
 }
 
 pub async fn put_channel(
@@ -66,7 +68,7 @@ pub async fn delete_channel(c: &mut Conn, company: CompanyId, channel: &str) -> 
     Ok(exec(c, q!(query, sql, company.0, channel.to_string())).await? == 1)
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct EndpointRow {
     pub id: i64,
     pub kind: String,
@@ -78,9 +80,10 @@ pub struct EndpointRow {
 
 const ENDPOINT: &str = "SELECT id, kind, team_id, spec, secrets, enabled FROM notify_endpoints";
 
-pub async fn endpoints(c: &mut Conn, company: CompanyId) -> Result<Vec<EndpointRow>> {
-    let sql = format!("{ENDPOINT} WHERE company_id = $1 ORDER BY id");
-    Ok(q!(query_as, &sql, company.0).fetch_all(c).await?)
+pub async fn endpoints(c: &mut impl Read, company: CompanyId) -> Result<Vec<EndpointRow>> {
+    let mut s = Sql::new(&format!("{ENDPOINT} WHERE company_id = $1 ORDER BY id"));
+    s.arg(company.0);
+    c.all(s).await
 }
 
 pub async fn endpoint(c: &mut Conn, company: CompanyId, id: i64) -> Result<Option<EndpointRow>> {
@@ -135,11 +138,10 @@ pub async fn delete_endpoint(c: &mut Conn, company: CompanyId, id: i64) -> Resul
     Ok(exec(c, q!(query, sql, company.0, id)).await? == 1)
 }
 
-pub async fn rule(c: &mut Conn, company: CompanyId, event: &str) -> Result<Option<String>> {
-    let sql = "SELECT spec FROM notify_rules WHERE company_id = $1 AND event = $2";
-    Ok(q!(query_scalar, sql, company.0, event.to_string())
-        .fetch_optional(c)
-        .await?)
+pub async fn rule(c: &mut impl Read, company: CompanyId, event: &str) -> Result<Option<String>> {
+    let mut s = Sql::new("SELECT spec FROM notify_rules WHERE company_id = $1 AND event = $2");
+    s.arg(company.0).arg(event.to_string());
+    Ok(c.optional::<(String,)>(s).await?.map(|(spec,)| spec))
 }
 
 pub async fn put_rule(
@@ -171,7 +173,7 @@ pub async fn delete_rule(c: &mut Conn, company: CompanyId, event: &str) -> Resul
     Ok(exec(c, q!(query, sql, company.0, event.to_string())).await? == 1)
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct TemplateRow {
     pub event: String,
     pub lang: String,
@@ -180,11 +182,16 @@ pub struct TemplateRow {
 }
 
 /// Templates an admin changed, for one event.
-pub async fn templates(c: &mut Conn, company: CompanyId, event: &str) -> Result<Vec<TemplateRow>> {
-    let sql = "SELECT event, lang, title, body FROM notify_templates WHERE company_id = $1 AND event = $2 ORDER BY lang";
-    Ok(q!(query_as, sql, company.0, event.to_string())
-        .fetch_all(c)
-        .await?)
+pub async fn templates(
+    c: &mut impl Read,
+    company: CompanyId,
+    event: &str,
+) -> Result<Vec<TemplateRow>> {
+    let mut s = Sql::new(
+        "SELECT event, lang, title, body FROM notify_templates WHERE company_id = $1 AND event = $2 ORDER BY lang",
+    );
+    s.arg(company.0).arg(event.to_string());
+    c.all(s).await
 }
 
 pub async fn put_template(
@@ -220,7 +227,7 @@ pub async fn delete_template(
 // ---- people ------------------------------------------------------------------
 
 /// A person who may be told: how to reach them and in which language.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct PersonRow {
     pub id: i64,
     pub name: String,
@@ -232,7 +239,7 @@ pub struct PersonRow {
 
 /// Active staff (`staff`) or residents (`residents`) of the company among `ids`.
 pub async fn people(
-    c: &mut Conn,
+    c: &mut impl Read,
     company: CompanyId,
     residents: bool,
     ids: &[i64],
@@ -249,7 +256,7 @@ pub async fn people(
         .push(" AND p.id IN ")
         .bind_list(ids.iter().copied());
     s.push(" ORDER BY p.id");
-    Ok(s.fetch_all(c).await?)
+    c.all(s).await
 }
 
 /// A person's notification contact: (email, lang). Pass one of the two ids.

@@ -109,6 +109,63 @@ impl Reader {
     }
 }
 
+/// Reads of a company's settings and people made inside a write
+/// transaction (notification rules and templates, SLA policies, whom to
+/// tell): on SQLite through a direct connection, so the single writer does
+/// not wait for a hand-off per statement while it holds the write lock;
+/// elsewhere through the transaction itself (PostgreSQL: a second pooled
+/// connection per transaction could exhaust the pool).
+///
+/// The direct connection sees what is committed, not what the transaction
+/// wrote: only for rows an order's transaction does not write. A setting
+/// changed by a writer whose batch has not committed yet is read as it was,
+/// as if that change came a moment later.
+pub struct SideReads {
+    direct: Option<Reader>,
+}
+
+impl SideReads {
+    pub(crate) fn new(direct: Option<Reader>) -> Self {
+        Self { direct }
+    }
+
+    /// Every read through the transaction: for a transaction that writes
+    /// the setup it then reads.
+    pub fn none() -> Self {
+        Self { direct: None }
+    }
+
+    /// A reader for the next reads: the direct connection, or `tx`.
+    pub fn on<'a>(&'a mut self, tx: &'a mut Conn) -> Side<'a> {
+        match &mut self.direct {
+            Some(r) => Side::Direct(r),
+            None => Side::Tx(tx),
+        }
+    }
+}
+
+/// See [`SideReads::on`].
+pub enum Side<'a> {
+    Direct(&'a mut Reader),
+    Tx(&'a mut Conn),
+}
+
+impl Read for Side<'_> {
+    async fn all<O: ReadRow>(&mut self, q: Sql) -> Result<Vec<O>> {
+        match self {
+            Side::Direct(r) => r.all(q).await,
+            Side::Tx(c) => c.all(q).await,
+        }
+    }
+
+    async fn optional<O: ReadRow>(&mut self, q: Sql) -> Result<Option<O>> {
+        match self {
+            Side::Direct(r) => r.optional(q).await,
+            Side::Tx(c) => c.optional(q).await,
+        }
+    }
+}
+
 /// Idle direct connections kept open. Statements run on the runtime's own
 /// threads (two here), so more than a few are never busy at once.
 const MAX_IDLE: usize = 8;

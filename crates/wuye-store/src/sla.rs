@@ -7,7 +7,7 @@ use wuye_domain::ids::*;
 
 // ---- calendars and policies ------------------------------------------------
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct SpecRow {
     pub id: i64,
     pub name: String,
@@ -64,15 +64,10 @@ pub async fn delete_calendar(c: &mut Conn, company: CompanyId, id: i64) -> Resul
     )
 }
 
-pub async fn calendars(c: &mut Conn, company: CompanyId) -> Result<Vec<SpecRow>> {
-    Ok(
-        sqlx::query_as(
-            "SELECT id, name, spec FROM sla_calendars WHERE company_id = $1 ORDER BY id",
-        )
-        .bind(company.0)
-        .fetch_all(c)
-        .await?,
-    )
+pub async fn calendars(c: &mut impl Read, company: CompanyId) -> Result<Vec<SpecRow>> {
+    let mut s = Sql::new("SELECT id, name, spec FROM sla_calendars WHERE company_id = $1 ORDER BY id");
+    s.arg(company.0);
+    c.all(s).await
 }
 
 pub async fn insert_policy(
@@ -123,13 +118,10 @@ pub async fn delete_policy(c: &mut Conn, company: CompanyId, id: i64) -> Result<
     )
 }
 
-pub async fn policies(c: &mut Conn, company: CompanyId) -> Result<Vec<(i64, String)>> {
-    Ok(
-        sqlx::query_as("SELECT id, spec FROM sla_policies WHERE company_id = $1 ORDER BY id")
-            .bind(company.0)
-            .fetch_all(c)
-            .await?,
-    )
+pub async fn policies(c: &mut impl Read, company: CompanyId) -> Result<Vec<(i64, String)>> {
+    let mut s = Sql::new("SELECT id, spec FROM sla_policies WHERE company_id = $1 ORDER BY id");
+    s.arg(company.0);
+    c.all(s).await
 }
 
 /// Whether a calendar is used by a policy (its JSON names the id).
@@ -490,13 +482,12 @@ pub async fn staff_with_role_in_company(
     .await?)
 }
 
-pub async fn team_leads(c: &mut Conn, team: TeamId) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar(
+pub async fn team_leads(c: &mut impl Read, team: TeamId) -> Result<Vec<i64>> {
+    let mut s = Sql::new(
         "SELECT tm.staff_id FROM team_members tm JOIN staff s ON s.id = tm.staff_id WHERE tm.team_id = $1 AND tm.is_lead = 1 AND s.active = 1 ORDER BY tm.staff_id",
-    )
-    .bind(team.0)
-    .fetch_all(c)
-    .await?)
+    );
+    s.arg(team.0);
+    Ok(c.all::<(i64,)>(s).await?.into_iter().map(|(id,)| id).collect())
 }
 
 /// Open orders of a company, by id pages (for an explicit recompute).

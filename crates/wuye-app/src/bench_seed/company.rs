@@ -13,7 +13,7 @@ use wuye_domain::access::Role;
 use wuye_domain::category::Category;
 use wuye_domain::directory::{DEFAULT_TEAMS, DispatchMode, Relation, WorkingHours, home_label};
 use wuye_domain::ids::*;
-use wuye_store::Conn;
+use wuye_store::{Conn, SideReads};
 use wuye_store::accounts::{self, NewUser};
 use wuye_store::bulk::{HomeRow, ResidentHomeRow, ResidentRow, Str, Text};
 use wuye_store::directory as dir;
@@ -450,7 +450,7 @@ pub async fn build(
         })
         .collect();
     ensure_defaults(c, company, created_at).await?;
-    let sla = load_setup(c, company, now).await?;
+    let sla = load_setup(&mut SideReads::none(), c, company, now).await?;
     Ok(Company {
         id: company,
         communities,

@@ -18,7 +18,7 @@ use wuye_domain::sla::Metric;
 use wuye_domain::work_order::{Kind, State};
 use wuye_store::notify::{self as store, NewDelivery, NewInboxItem, PersonRow};
 use wuye_store::orders::OrderRow;
-use wuye_store::{Conn, order_log, orders, sla};
+use wuye_store::{Conn, Read, SideReads, order_log, orders, sla};
 
 /// What happened, as the templates and rules need it.
 struct Happening<'a> {
@@ -175,7 +175,7 @@ fn people(kind: &'static str, rows: Vec<PersonRow>) -> Vec<Person> {
         .collect()
 }
 
-async fn staff(c: &mut Conn, company: CompanyId, ids: &[i64]) -> Result<Vec<Person>> {
+async fn staff(c: &mut impl Read, company: CompanyId, ids: &[i64]) -> Result<Vec<Person>> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
@@ -185,7 +185,7 @@ async fn staff(c: &mut Conn, company: CompanyId, ids: &[i64]) -> Result<Vec<Pers
     ))
 }
 
-async fn residents(c: &mut Conn, company: CompanyId, ids: &[i64]) -> Result<Vec<Person>> {
+async fn residents(c: &mut impl Read, company: CompanyId, ids: &[i64]) -> Result<Vec<Person>> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
@@ -195,7 +195,16 @@ async fn residents(c: &mut Conn, company: CompanyId, ids: &[i64]) -> Result<Vec<
     ))
 }
 
-async fn resolve(c: &mut Conn, h: &Happening<'_>, who: Who) -> Result<Vec<Person>> {
+/// Whom `who` names for this happening. Who they are and how to reach them
+/// is read through `side` (the directory is not written by an order's
+/// transaction); an order's followers are read in the transaction, which
+/// may have just added one.
+async fn resolve(
+    c: &mut Conn,
+    side: &mut SideReads,
+    h: &Happening<'_>,
+    who: Who,
+) -> Result<Vec<Person>> {
     let company = h.company;
     let Some(o) = h.order else {
         // An event about the company's numbers reaches its supervisors
@@ -206,7 +215,7 @@ async fn resolve(c: &mut Conn, h: &Happening<'_>, who: Who) -> Result<Vec<Person
                     Some(m) => sla::staff_with_role(c, company, m, "supervisor").await?,
                     None => sla::staff_with_role_in_company(c, company, "supervisor").await?,
                 };
-                staff(c, company, &ids).await?
+                staff(&mut side.on(c), company, &ids).await?
             }
             _ => vec![],
         });
@@ -214,7 +223,7 @@ async fn resolve(c: &mut Conn, h: &Happening<'_>, who: Who) -> Result<Vec<Person
     Ok(match who {
         Who::Reporter => {
             residents(
-                c,
+                &mut side.on(c),
                 company,
                 &o.reporter_resident_id.into_iter().collect::<Vec<_>>(),
             )
@@ -224,25 +233,25 @@ async fn resolve(c: &mut Conn, h: &Happening<'_>, who: Who) -> Result<Vec<Person
             let f = order_log::followers(c, o.id).await?;
             let r: Vec<i64> = f.iter().filter_map(|x| x.resident_id).collect();
             let s: Vec<i64> = f.iter().filter_map(|x| x.staff_id).collect();
-            let mut out = residents(c, company, &r).await?;
-            out.extend(staff(c, company, &s).await?);
+            let mut out = residents(&mut side.on(c), company, &r).await?;
+            out.extend(staff(&mut side.on(c), company, &s).await?);
             out
         }
-        Who::Owner => staff(c, company, &o.owner_id.into_iter().collect::<Vec<_>>()).await?,
-        Who::Assignee => staff(c, company, &o.assignee_id.into_iter().collect::<Vec<_>>()).await?,
+        Who::Owner => staff(&mut side.on(c), company, &o.owner_id.into_iter().collect::<Vec<_>>()).await?,
+        Who::Assignee => staff(&mut side.on(c), company, &o.assignee_id.into_iter().collect::<Vec<_>>()).await?,
         Who::TeamLead => match o.team_id {
             Some(t) => {
-                let ids = sla::team_leads(c, TeamId(t)).await?;
-                staff(c, company, &ids).await?
+                let ids = sla::team_leads(&mut side.on(c), TeamId(t)).await?;
+                staff(&mut side.on(c), company, &ids).await?
             }
             None => vec![],
         },
         Who::Supervisor => {
             let ids =
                 sla::staff_with_role(c, company, CommunityId(o.community_id), "supervisor").await?;
-            staff(c, company, &ids).await?
+            staff(&mut side.on(c), company, &ids).await?
         }
-        Who::Alerted => staff(c, company, &h.alerted.into_iter().collect::<Vec<_>>()).await?,
+        Who::Alerted => staff(&mut side.on(c), company, &h.alerted.into_iter().collect::<Vec<_>>()).await?,
         Who::TeamGroup => vec![],
     })
 }
@@ -355,8 +364,10 @@ fn webhook_payload(h: &Happening<'_>, msg: &Template, key: &str, now: i64) -> se
 async fn fan_out(app: &App, c: &mut Conn, h: &Happening<'_>) -> Result<()> {
     let company = h.company;
     let now = app.now_ms();
-    let (rule, _) = setup::rule(c, company, h.event).await?;
-    let endpoints = setup::endpoints(c, company).await?;
+    // The company's setup is read beside the transaction (see SideReads).
+    let mut side = app.db.side_reads()?;
+    let (rule, _) = setup::rule(&mut side.on(c), company, h.event).await?;
+    let endpoints = setup::endpoints(&mut side.on(c), company).await?;
     let webhooks: Vec<&Endpoint> = endpoints
         .iter()
         .filter(|e| e.spec.kind == EndpointKind::Webhook && e.spec.enabled && e.spec.wants(h.event))
@@ -364,9 +375,9 @@ async fn fan_out(app: &App, c: &mut Conn, h: &Happening<'_>) -> Result<()> {
     if !rule.enabled && webhooks.is_empty() {
         return Ok(());
     }
-    let settings = setup::settings(c, company).await?;
+    let settings = setup::settings(&mut side.on(c), company).await?;
     let renderer = Renderer {
-        templates: setup::templates(c, company, h.event).await?,
+        templates: setup::templates(&mut side.on(c), company, h.event).await?,
     };
     let mut sms = None;
     let mut email = None;
@@ -386,7 +397,7 @@ async fn fan_out(app: &App, c: &mut Conn, h: &Happening<'_>) -> Result<()> {
             }
             continue;
         }
-        for p in resolve(c, h, target.who).await? {
+        for p in resolve(c, &mut side, h, target.who).await? {
             if h.actor == Some((p.kind, p.row.id)) || (h.internal && p.kind == "resident") {
                 continue;
             }
@@ -408,7 +419,7 @@ async fn fan_out(app: &App, c: &mut Conn, h: &Happening<'_>) -> Result<()> {
                     },
                     Channel::Sms => {
                         if sms.is_none() {
-                            sms = Some(setup::sms(c, company).await?);
+                            sms = Some(setup::sms(&mut side.on(c), company).await?);
                         }
                         let Some((cfg, _)) = sms.as_ref().and_then(|s| s.as_ref()) else {
                             continue;
@@ -433,7 +444,7 @@ async fn fan_out(app: &App, c: &mut Conn, h: &Happening<'_>) -> Result<()> {
                     Channel::Email => {
                         if email.is_none() {
                             email = Some(
-                                setup::email(c, company)
+                                setup::email(&mut side.on(c), company)
                                     .await?
                                     .is_some_and(|(e, _)| e.enabled),
                             );

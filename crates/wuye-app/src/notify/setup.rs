@@ -10,7 +10,7 @@ use wuye_domain::notify::providers::{EmailConfig, EndpointKind, EndpointSpec, Sm
 use wuye_domain::notify::rules::default_rule;
 use wuye_domain::notify::templates::default_template;
 use wuye_domain::notify::{Event, NotifySettings, Rule, Template};
-use wuye_store::{Conn, notify as store};
+use wuye_store::{Conn, Read, notify as store};
 
 /// Write-only values (keys, passwords, signing secrets), by name.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -52,7 +52,7 @@ pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> AppError {
     AppError::internal(format!("stored notification {what} is not valid: {e}"))
 }
 
-pub async fn settings(c: &mut Conn, company: CompanyId) -> Result<NotifySettings> {
+pub async fn settings(c: &mut impl Read, company: CompanyId) -> Result<NotifySettings> {
     Ok(match store::settings(c, company).await? {
         Some(s) => serde_json::from_str(&s).map_err(|e| corrupt("settings", e))?,
         None => NotifySettings::default(),
@@ -60,7 +60,7 @@ pub async fn settings(c: &mut Conn, company: CompanyId) -> Result<NotifySettings
 }
 
 /// The rule in force for an event, and whether an admin changed it.
-pub async fn rule(c: &mut Conn, company: CompanyId, event: Event) -> Result<(Rule, bool)> {
+pub async fn rule(c: &mut impl Read, company: CompanyId, event: Event) -> Result<(Rule, bool)> {
     Ok(match store::rule(c, company, event.code()).await? {
         Some(s) => (
             serde_json::from_str(&s).map_err(|e| corrupt("rule", e))?,
@@ -72,7 +72,7 @@ pub async fn rule(c: &mut Conn, company: CompanyId, event: Event) -> Result<(Rul
 
 /// The templates in force for an event: (zh, en, zh changed, en changed).
 pub async fn templates(
-    c: &mut Conn,
+    c: &mut impl Read,
     company: CompanyId,
     event: Event,
 ) -> Result<BTreeMap<&'static str, (Template, bool)>> {
@@ -97,7 +97,7 @@ pub async fn templates(
     Ok(out)
 }
 
-pub async fn sms(c: &mut Conn, company: CompanyId) -> Result<Option<(SmsConfig, Secrets)>> {
+pub async fn sms(c: &mut impl Read, company: CompanyId) -> Result<Option<(SmsConfig, Secrets)>> {
     match store::channel(c, company, "sms").await? {
         Some((cfg, sec)) => Ok(Some((
             serde_json::from_str(&cfg).map_err(|e| corrupt("SMS settings", e))?,
@@ -107,7 +107,7 @@ pub async fn sms(c: &mut Conn, company: CompanyId) -> Result<Option<(SmsConfig, 
     }
 }
 
-pub async fn email(c: &mut Conn, company: CompanyId) -> Result<Option<(EmailConfig, Secrets)>> {
+pub async fn email(c: &mut impl Read, company: CompanyId) -> Result<Option<(EmailConfig, Secrets)>> {
     match store::channel(c, company, "email").await? {
         Some((cfg, sec)) => Ok(Some((
             serde_json::from_str(&cfg).map_err(|e| corrupt("e-mail settings", e))?,
@@ -131,7 +131,7 @@ impl Endpoint {
     }
 }
 
-pub async fn endpoints(c: &mut Conn, company: CompanyId) -> Result<Vec<Endpoint>> {
+pub async fn endpoints(c: &mut impl Read, company: CompanyId) -> Result<Vec<Endpoint>> {
     store::endpoints(c, company)
         .await?
         .into_iter()

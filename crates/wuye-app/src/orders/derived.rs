@@ -23,7 +23,7 @@ impl App {
     ) -> Result<()> {
         let o = orders::get(c, self.db.backend(), company, order, false).await?;
         let history = sla::state_history(c, order).await?;
-        let setup = load_setup(c, company, now).await?;
+        let setup = load_setup(&mut self.db.side_reads()?, c, company, now).await?;
         let clocks = self
             .sla_refresh_known(c, &o, &history, now, &setup, created)
             .await?;

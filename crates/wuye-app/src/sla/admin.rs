@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use wuye_domain::Error;
 use wuye_domain::access::{Access, Actor, Resource};
 use wuye_domain::sla::{CalendarSpec, PolicySpec};
+use wuye_store::SideReads;
 use wuye_store::sla as store;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -61,7 +62,7 @@ impl App {
         actor.require(Resource::Team, Access::Read)?;
         self.seeded(actor).await?;
         let mut c = self.db.read().await?;
-        let setup = load_setup(&mut c, actor.company_id, self.now_ms()).await?;
+        let setup = load_setup(&mut SideReads::none(), &mut c, actor.company_id, self.now_ms()).await?;
         let mut v: Vec<PolicyView> = setup
             .policies
             .into_iter()
@@ -337,7 +338,7 @@ impl App {
             };
             let now = self.now_ms();
             let mut tx = self.db.begin().await?;
-            let setup = load_setup(&mut tx, actor.company_id, now).await?;
+            let setup = load_setup(&mut SideReads::none(), &mut tx, actor.company_id, now).await?;
             for id in &ids {
                 self.sla_refresh_with(&mut tx, actor.company_id, *id, now, &setup)
                     .await?;

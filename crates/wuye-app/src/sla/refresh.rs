@@ -48,11 +48,22 @@ pub(crate) async fn ensure_defaults(c: &mut Conn, company: CompanyId, now: i64) 
     Ok(())
 }
 
-pub(crate) async fn load_setup(c: &mut Conn, company: CompanyId, now: i64) -> Result<Setup> {
+pub(crate) async fn load_setup(
+    side: &mut wuye_store::SideReads,
+    c: &mut Conn,
+    company: CompanyId,
+    now: i64,
+) -> Result<Setup> {
     // Read first and seed only when nothing is there: this runs in every
-    // write transaction that touches an order.
-    let mut policy_rows = store::policies(c, company).await?;
-    let mut calendar_rows = store::calendars(c, company).await?;
+    // write transaction that touches an order. The setup is read beside the
+    // transaction (see SideReads); a company with none committed yet is
+    // read again in it, where an earlier writer may have just seeded it.
+    let mut policy_rows = store::policies(&mut side.on(c), company).await?;
+    let mut calendar_rows = store::calendars(&mut side.on(c), company).await?;
+    if policy_rows.is_empty() && calendar_rows.is_empty() {
+        policy_rows = store::policies(c, company).await?;
+        calendar_rows = store::calendars(c, company).await?;
+    }
     if policy_rows.is_empty() && calendar_rows.is_empty() {
         ensure_defaults(c, company, now).await?;
         policy_rows = store::policies(c, company).await?;

@@ -75,7 +75,7 @@ impl App {
         let company = CompanyId(t.company_id);
         let o = orders::get(c, self.db.backend(), company, t.order_id, false).await?;
         let metric = Metric::parse(&t.metric).unwrap_or(Metric::Response);
-        let setup = load_setup(c, company, now).await?;
+        let setup = load_setup(&mut self.db.side_reads()?, c, company, now).await?;
         let policy = store::clocks(c, t.order_id)
             .await?
             .into_iter()
