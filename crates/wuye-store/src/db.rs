@@ -2,7 +2,8 @@
 //! single-connection writer pool (so writers queue in-process instead of
 //! fighting over the file lock) and a reader pool; PostgreSQL one pool.
 
-use crate::group_commit::{WriteGroup, WriteTx};
+use crate::direct_write::DirectTx;
+use crate::group_commit::{Kind, WriteGroup, WriteTx};
 use crate::reader::{LitePool, Reader, SideReads};
 use crate::{Result, StoreError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -156,16 +157,18 @@ impl Db {
                 let read = make(opts.max_connections.clamp(1, SQLITE_POOLED_READERS))
                     .connect_with(connect_opts)
                     .await?;
+                let lite = crate::bulk::sqlite_path(url)
+                    .map(|p| Arc::new(LitePool::new(p, opts.busy_timeout)));
                 Ok(Db {
                     backend,
                     group: Some(Arc::new(WriteGroup::new(
                         write.clone(),
+                        lite.clone(),
                         opts.busy_timeout * 2,
                     ))),
                     read,
                     write,
-                    lite: crate::bulk::sqlite_path(url)
-                        .map(|p| Arc::new(LitePool::new(p, opts.busy_timeout))),
+                    lite,
                 })
             }
             Backend::Postgres => {
@@ -218,6 +221,15 @@ impl Db {
         match &self.group {
             Some(g) => g.begin().await,
             None => Ok(WriteTx::Single(self.write.begin().await?)),
+        }
+    }
+
+    /// Begins a write transaction whose statements run on the calling
+    /// thread on a SQLite file ([`DirectTx`]); elsewhere, as [`Db::begin`].
+    pub async fn begin_direct(&self) -> Result<DirectTx> {
+        match &self.group {
+            Some(g) if g.has_direct() => Ok(DirectTx::Direct(g.join(Kind::Direct).await?)),
+            _ => Ok(DirectTx::Sqlx(self.begin().await?)),
         }
     }
 
@@ -279,6 +291,9 @@ impl Db {
     pub async fn close(&self) {
         if let Some(l) = &self.lite {
             l.close();
+        }
+        if let Some(g) = &self.group {
+            g.close();
         }
         close_pool(&self.write).await;
         close_pool(&self.read).await;

@@ -2,7 +2,7 @@
 //! and dispatch status on orders, corrections, model versions, loads.
 
 use crate::sql::Sql;
-use crate::{Conn, Read, Result};
+use crate::{Conn, Exec, Read, Result};
 use sqlx::FromRow;
 use wuye_domain::ids::*;
 
@@ -64,12 +64,12 @@ pub async fn set_settings(
 }
 
 pub async fn set_order_dispatch(
-    c: &mut Conn,
+    c: &mut impl Exec,
     order: i64,
     prediction: Option<&str>,
     status: &str,
 ) -> Result<()> {
-    sqlx::query("UPDATE work_orders SET prediction = COALESCE($1, prediction), dispatch_status = $2 WHERE id = $3")
+    crate::exec::query("UPDATE work_orders SET prediction = COALESCE($1, prediction), dispatch_status = $2 WHERE id = $3")
         .bind(prediction.map(str::to_string))
         .bind(status.to_string())
         .bind(order)
@@ -225,8 +225,8 @@ pub async fn last_assigned(
     c.all(s).await
 }
 
-pub async fn touch_assigned(c: &mut Conn, staff: StaffId, now_ms: i64) -> Result<()> {
-    sqlx::query("UPDATE staff SET last_assigned_at = $1 WHERE id = $2")
+pub async fn touch_assigned(c: &mut impl Exec, staff: StaffId, now_ms: i64) -> Result<()> {
+    crate::exec::query("UPDATE staff SET last_assigned_at = $1 WHERE id = $2")
         .bind(now_ms)
         .bind(staff.0)
         .execute(c)

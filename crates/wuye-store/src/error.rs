@@ -77,7 +77,7 @@ const UNIQUE_KEYS: &[(&str, &str)] = &[
     ),
 ];
 
-fn unique_key_name(constraint: Option<&str>, message: &str) -> &'static str {
+pub(crate) fn unique_key_name(constraint: Option<&str>, message: &str) -> &'static str {
     if let Some(c) = constraint
         && let Some((name, _)) = UNIQUE_KEYS.iter().find(|(n, _)| *n == c)
     {

@@ -10,9 +10,17 @@
 //! reached the disk. An acknowledged write is therefore as durable as
 //! before; a failed COMMIT fails every member of the batch.
 //!
+//! A batch runs either on sqlx's writer connection, or on the direct
+//! writer connection (`rusqlite`, see `direct_write`) for the transactions
+//! that run their statements on the calling thread; a writer of the other
+//! kind commits the open batch before it opens its own, so the two never
+//! hold SQLite's write lock at once.
+//!
 //! PostgreSQL has real concurrent writers and keeps one transaction each.
 
+use crate::reader::{LitePool, lite_error};
 use crate::{Result, StoreError};
+use rusqlite::Connection;
 use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -34,6 +42,10 @@ type Outcome = Option<std::result::Result<(), String>>;
 /// The shared state of one SQLite writer.
 pub(crate) struct WriteGroup {
     pool: AnyPool,
+    /// The direct writer's file (None for an in-memory database) and its
+    /// connection while no batch uses it.
+    lite: Option<Arc<LitePool>>,
+    direct_idle: std::sync::Mutex<Option<Connection>>,
     /// How long a writer waits for its turn before it gives up, as it would
     /// waiting for the pool's connection.
     acquire_timeout: Duration,
@@ -54,10 +66,45 @@ impl std::fmt::Debug for WriteGroup {
     }
 }
 
+/// Which connection a batch runs on.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
+    Sqlx,
+    Direct,
+}
+
+/// The shared transaction of a batch.
+enum BatchTx {
+    Sqlx(Transaction<'static, Any>),
+    /// In `BEGIN IMMEDIATE`.
+    Direct(Connection),
+}
+
+impl BatchTx {
+    fn kind(&self) -> Kind {
+        match self {
+            BatchTx::Sqlx(_) => Kind::Sqlx,
+            BatchTx::Direct(_) => Kind::Direct,
+        }
+    }
+
+    /// Runs a fixed statement (savepoints) on either connection.
+    async fn run(&mut self, sql: &str) -> std::result::Result<(), String> {
+        match self {
+            BatchTx::Sqlx(tx) => sqlx::query(sql)
+                .execute(&mut **tx)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            BatchTx::Direct(c) => c.execute_batch(sql).map_err(|e| e.to_string()),
+        }
+    }
+}
+
 /// One open shared transaction.
 struct Batch {
     id: u64,
-    tx: Transaction<'static, Any>,
+    tx: BatchTx,
     members: usize,
     /// A member left without committing: its savepoint is rolled back
     /// before anyone uses the transaction again.
@@ -66,9 +113,15 @@ struct Batch {
 }
 
 impl WriteGroup {
-    pub(crate) fn new(pool: AnyPool, acquire_timeout: Duration) -> Self {
+    pub(crate) fn new(
+        pool: AnyPool,
+        lite: Option<Arc<LitePool>>,
+        acquire_timeout: Duration,
+    ) -> Self {
         Self {
             pool,
+            lite,
+            direct_idle: std::sync::Mutex::new(None),
             acquire_timeout,
             slot: Arc::new(Mutex::new(None)),
             waiting: AtomicUsize::new(0),
@@ -86,8 +139,19 @@ impl WriteGroup {
         )
     }
 
+    /// Whether direct write transactions are possible (a SQLite file).
+    pub(crate) fn has_direct(&self) -> bool {
+        self.lite.is_some()
+    }
+
     /// Joins the open batch, or opens one (`BEGIN IMMEDIATE`).
     pub(crate) async fn begin(self: &Arc<Self>) -> Result<WriteTx> {
+        Ok(WriteTx::Grouped(self.join(Kind::Sqlx).await?))
+    }
+
+    /// Joins the open batch of `kind`; one of the other kind is committed
+    /// first.
+    pub(crate) async fn join(self: &Arc<Self>, kind: Kind) -> Result<Member> {
         let mut guard = {
             let _queued = Queued::new(&self.waiting);
             tokio::time::timeout(self.acquire_timeout, self.slot.clone().lock_owned())
@@ -102,8 +166,14 @@ impl WriteGroup {
         if guard.as_ref().is_some_and(|b| b.undo) {
             undo_member(self, &mut guard).await;
         }
+        if guard.as_ref().is_some_and(|b| b.tx.kind() != kind) {
+            finish(self, &mut guard, Ok(())).await;
+        }
         if guard.is_none() {
-            let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let tx = match kind {
+                Kind::Sqlx => BatchTx::Sqlx(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+                Kind::Direct => BatchTx::Direct(self.direct_begin()?),
+            };
             *guard = Some(Batch {
                 id: self.next_id.fetch_add(1, Ordering::Relaxed),
                 tx,
@@ -113,18 +183,52 @@ impl WriteGroup {
             });
         }
         let batch = guard.as_mut().expect("batch is open");
-        if let Err(e) = sqlx::query("SAVEPOINT member")
-            .execute(&mut *batch.tx)
-            .await
-        {
+        if let Err(e) = batch.tx.run("SAVEPOINT member").await {
             // The shared transaction is unusable: fail the batch.
-            finish(self, &mut guard, Err(e.to_string())).await;
-            return Err(e.into());
+            finish(self, &mut guard, Err(e.clone())).await;
+            return Err(StoreError::Unavailable(format!(
+                "cannot start a write: {e}"
+            )));
         }
-        Ok(WriteTx::Grouped(Member {
+        Ok(Member {
             group: self.clone(),
             guard: Some(guard),
-        }))
+        })
+    }
+
+    /// The direct writer connection in `BEGIN IMMEDIATE`.
+    fn direct_begin(&self) -> Result<Connection> {
+        let lite = self
+            .lite
+            .as_ref()
+            .ok_or_else(|| StoreError::Direct("no direct writer for this database".into()))?;
+        let idle = self
+            .direct_idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let c = match idle {
+            Some(c) => c,
+            None => lite.open_writer()?,
+        };
+        c.execute_batch("BEGIN IMMEDIATE").map_err(lite_error)?;
+        Ok(c)
+    }
+
+    /// Keeps the direct writer for the next batch, unless the database was
+    /// closed meanwhile (then the file is left to whoever takes it next).
+    fn direct_return(&self, c: Connection) {
+        if self.lite.as_ref().is_some_and(|l| !l.is_closed()) {
+            *self.direct_idle.lock().unwrap_or_else(|e| e.into_inner()) = Some(c);
+        }
+    }
+
+    /// Drops the idle direct writer (the database is being closed).
+    pub(crate) fn close(&self) {
+        self.direct_idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
     }
 }
 
@@ -149,12 +253,10 @@ impl Drop for Queued<'_> {
 async fn undo_member(group: &WriteGroup, guard: &mut Option<Batch>) {
     let Some(batch) = guard.as_mut() else { return };
     batch.undo = false;
-    let r = sqlx::query("ROLLBACK TO member; RELEASE member")
-        .execute(&mut *batch.tx)
-        .await;
+    let r = batch.tx.run("ROLLBACK TO member; RELEASE member").await;
     if let Err(e) = r {
         tracing::warn!(error = %e, "a write batch could not undo a failed member; the batch fails");
-        finish(group, guard, Err(e.to_string())).await;
+        finish(group, guard, Err(e)).await;
     }
 }
 
@@ -168,28 +270,54 @@ async fn finish(
     let Some(mut batch) = guard.take() else {
         return;
     };
+    let mut result = result;
     if batch.undo {
         batch.undo = false;
-        if let Err(e) = sqlx::query("ROLLBACK TO member; RELEASE member")
-            .execute(&mut *batch.tx)
-            .await
-        {
-            let _ = batch.tx.rollback().await;
-            let _ = batch.done.send(Some(Err(e.to_string())));
-            return;
+        if let Err(e) = batch.tx.run("ROLLBACK TO member; RELEASE member").await {
+            result = Err(e);
         }
     }
-    let outcome = match result {
-        Ok(()) => {
-            group.commits.fetch_add(1, Ordering::Relaxed);
-            batch.tx.commit().await.map_err(|e| e.to_string())
-        }
-        Err(e) => {
-            let _ = batch.tx.rollback().await;
+    if result.is_ok() {
+        group.commits.fetch_add(1, Ordering::Relaxed);
+    }
+    let outcome = match (batch.tx, result) {
+        (BatchTx::Sqlx(tx), Ok(())) => tx.commit().await.map_err(|e| e.to_string()),
+        (BatchTx::Sqlx(tx), Err(e)) => {
+            let _ = tx.rollback().await;
             Err(e)
         }
+        (BatchTx::Direct(c), result) => end_direct(group, c, result).await,
     };
     let _ = batch.done.send(Some(outcome));
+}
+
+/// COMMITs (or rolls back) the direct writer's batch. The COMMIT waits for
+/// the disk, so it runs on a blocking thread rather than the runtime's. A
+/// connection whose transaction did not end cleanly is closed, not reused.
+async fn end_direct(
+    group: &WriteGroup,
+    c: Connection,
+    result: std::result::Result<(), String>,
+) -> std::result::Result<(), String> {
+    let ok = result.is_ok();
+    let ended = tokio::task::spawn_blocking(move || {
+        let r = c.execute_batch(if ok { "COMMIT" } else { "ROLLBACK" });
+        (c, r)
+    })
+    .await;
+    match ended {
+        Ok((c, Ok(()))) => {
+            group.direct_return(c);
+            result
+        }
+        Ok((c, Err(e))) => {
+            // A failed COMMIT leaves the transaction open: roll it back so
+            // the file's lock is released when the connection closes.
+            let _ = c.execute_batch("ROLLBACK");
+            Err(result.err().unwrap_or_else(|| e.to_string()))
+        }
+        Err(e) => Err(format!("the commit did not finish: {e}")),
+    }
 }
 
 /// A member's part of a shared transaction. Dropping it without `commit`
@@ -207,6 +335,14 @@ impl Member {
             .expect("member holds an open batch")
     }
 
+    /// The direct writer's connection of this member's batch.
+    pub(crate) fn direct(&self) -> Result<&Connection> {
+        match &self.batch().tx {
+            BatchTx::Direct(c) => Ok(c),
+            BatchTx::Sqlx(_) => Err(StoreError::Direct("not a direct write batch".into())),
+        }
+    }
+
     fn batch_mut(&mut self) -> &mut Batch {
         self.guard
             .as_mut()
@@ -214,12 +350,12 @@ impl Member {
             .expect("member holds an open batch")
     }
 
-    async fn commit(mut self) -> Result<()> {
+    pub(crate) async fn commit(mut self) -> Result<()> {
         let mut guard = self.guard.take().expect("member holds an open batch");
         let batch = guard.as_mut().expect("member holds an open batch");
-        if let Err(e) = sqlx::query("RELEASE member").execute(&mut *batch.tx).await {
+        if let Err(e) = batch.tx.run("RELEASE member").await {
             leave(self.group.clone(), guard).await;
-            return Err(e.into());
+            return Err(StoreError::Unavailable(format!("cannot end a write: {e}")));
         }
         batch.members += 1;
         self.group.members.fetch_add(1, Ordering::Relaxed);
@@ -249,7 +385,7 @@ impl Member {
         }
     }
 
-    async fn rollback(mut self) -> Result<()> {
+    pub(crate) async fn rollback(mut self) -> Result<()> {
         let guard = self.guard.take().expect("member holds an open batch");
         leave(self.group.clone(), guard).await;
         Ok(())
@@ -328,7 +464,12 @@ impl Deref for WriteTx {
     fn deref(&self) -> &AnyConnection {
         match self {
             WriteTx::Single(tx) => tx,
-            WriteTx::Grouped(m) => &m.batch().tx,
+            WriteTx::Grouped(m) => match &m.batch().tx {
+                BatchTx::Sqlx(tx) => tx,
+                // `WriteGroup::begin` hands out sqlx batches only, and a
+                // member's batch never changes kind.
+                BatchTx::Direct(_) => unreachable!("a WriteTx is never in a direct batch"),
+            },
         }
     }
 }
@@ -337,7 +478,10 @@ impl DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         match self {
             WriteTx::Single(tx) => tx,
-            WriteTx::Grouped(m) => &mut m.batch_mut().tx,
+            WriteTx::Grouped(m) => match &mut m.batch_mut().tx {
+                BatchTx::Sqlx(tx) => tx,
+                BatchTx::Direct(_) => unreachable!("a WriteTx is never in a direct batch"),
+            },
         }
     }
 }

@@ -11,9 +11,11 @@ pub mod audit;
 pub mod bulk;
 pub mod db;
 pub mod dialect;
+pub mod direct_write;
 pub mod directory;
 pub mod dispatch;
 pub mod error;
+pub mod exec;
 pub mod group_commit;
 pub mod kpi;
 pub mod notify;
@@ -25,7 +27,9 @@ pub mod sla;
 pub mod sql;
 
 pub use db::{Backend, Db, DbOptions};
+pub use direct_write::DirectTx;
 pub use error::StoreError;
+pub use exec::Exec;
 pub use group_commit::WriteTx;
 pub use reader::{Read, Reader, Side, SideReads};
 

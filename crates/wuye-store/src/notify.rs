@@ -2,12 +2,13 @@
 //! contacts, the outbox and the in-app inbox.
 
 use crate::sql::Sql;
-use crate::{Backend, Conn, Read, Result};
+use crate::{Backend, Conn, Exec, Read, Result};
 use sqlx::FromRow;
 use wuye_domain::ids::*;
 
 /// `sqlx::query*(sql)` with its arguments bound in order.
 macro_rules! q {
+    (shim, $sql:expr $(, $arg:expr)* $(,)?) => { crate::exec::query($sql)$(.bind($arg))* };
     ($f:ident, $sql:expr $(, $arg:expr)* $(,)?) => { sqlx::$f($sql)$(.bind($arg))* };
 }
 
@@ -318,7 +319,7 @@ pub struct NewDelivery<'a> {
 
 /// Adds a delivery unless one with the same idempotency key exists; the id
 /// of the new row, or None when it was already there.
-pub async fn insert_delivery(c: &mut Conn, d: &NewDelivery<'_>) -> Result<Option<i64>> {
+pub async fn insert_delivery(c: &mut impl Exec, d: &NewDelivery<'_>) -> Result<Option<i64>> {
     let delivered = d.status == "delivered";
     let sql = "INSERT INTO notify_outbox (company_id, order_id, event, source, idem_key, channel, recipient_kind, \
          recipient_id, recipient_key, recipient_name, address, lang, title, body, payload, urgent, status, attempts, \
@@ -326,8 +327,8 @@ pub async fn insert_delivery(c: &mut Conn, d: &NewDelivery<'_>) -> Result<Option
          $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22, $22) \
          ON CONFLICT (idem_key) DO NOTHING RETURNING id";
     let text = |s: &str| s.to_string();
-    Ok(q!(
-        query_scalar,
+    q!(
+        shim,
         sql,
         d.company.0,
         d.order,
@@ -352,8 +353,8 @@ pub async fn insert_delivery(c: &mut Conn, d: &NewDelivery<'_>) -> Result<Option
         delivered.then_some(d.now_ms),
         d.now_ms,
     )
-    .fetch_optional(c)
-    .await?)
+    .fetch_optional_scalar(c)
+    .await
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -596,25 +597,23 @@ pub struct NewInboxItem<'a> {
     pub now_ms: i64,
 }
 
-pub async fn insert_inbox(c: &mut Conn, i: &NewInboxItem<'_>) -> Result<()> {
+pub async fn insert_inbox(c: &mut impl Exec, i: &NewInboxItem<'_>) -> Result<()> {
     let sql = "INSERT INTO notify_inbox (company_id, user_id, outbox_id, order_id, event, title, body, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     let (e, t, b) = (i.event.to_string(), i.title.to_string(), i.body.to_string());
-    exec(
-        c,
-        q!(
-            query,
-            sql,
-            i.company.0,
-            i.user.0,
-            i.outbox,
-            i.order,
-            e,
-            t,
-            b,
-            i.now_ms
-        ),
+    q!(
+        shim,
+        sql,
+        i.company.0,
+        i.user.0,
+        i.outbox,
+        i.order,
+        e,
+        t,
+        b,
+        i.now_ms
     )
+    .execute(c)
     .await?;
     Ok(())
 }

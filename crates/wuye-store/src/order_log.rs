@@ -1,7 +1,7 @@
 //! An order's timeline (events), per-handler step log, followers and photos.
 
 use crate::sql::Sql;
-use crate::{Conn, Read, Result};
+use crate::{Conn, Exec, Read, Result};
 use sqlx::FromRow;
 use wuye_domain::ids::*;
 
@@ -21,8 +21,8 @@ pub struct NewEvent<'a> {
     pub photos: &'a [String],
 }
 
-pub async fn insert_event(c: &mut Conn, e: &NewEvent<'_>) -> Result<i64> {
-    let id: i64 = sqlx::query_scalar(
+pub async fn insert_event(c: &mut impl Exec, e: &NewEvent<'_>) -> Result<i64> {
+    let id: i64 = crate::exec::query(
         "INSERT INTO work_order_events (order_id, at, actor_kind, actor_id, actor_name, action, from_state, to_state, \
          note, internal, data, photos) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
@@ -38,10 +38,10 @@ pub async fn insert_event(c: &mut Conn, e: &NewEvent<'_>) -> Result<i64> {
     .bind(e.internal as i64)
     .bind(e.data.to_string())
     .bind(serde_json::to_string(e.photos).expect("strings serialise"))
-    .fetch_one(&mut *c)
+    .fetch_one_scalar(&mut *c)
     .await?;
     for p in e.photos {
-        sqlx::query(
+        crate::exec::query(
             "INSERT INTO work_order_photos (order_id, event_id, photo_id) VALUES ($1, $2, $3)",
         )
         .bind(e.order)
@@ -91,13 +91,13 @@ pub async fn events(
 /// Ends the open handler period (if any) and, when someone holds the order
 /// now, opens theirs.
 pub async fn change_handler(
-    c: &mut Conn,
+    c: &mut impl Exec,
     order: i64,
     now_ms: i64,
     action: &str,
     next: Option<(Option<TeamId>, Option<StaffId>)>,
 ) -> Result<()> {
-    let open: Option<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+    let open: Option<(i64, Option<i64>, Option<i64>)> = crate::exec::query(
         "SELECT id, team_id, staff_id FROM work_order_handlers WHERE order_id = $1 AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
     )
     .bind(order)
@@ -110,17 +110,19 @@ pub async fn change_handler(
         return Ok(()); // the same holder keeps it
     }
     if let Some((id, _, _)) = open {
-        sqlx::query("UPDATE work_order_handlers SET ended_at = $1, end_action = $2 WHERE id = $3")
-            .bind(now_ms)
-            .bind(action.to_string())
-            .bind(id)
-            .execute(&mut *c)
-            .await?;
+        crate::exec::query(
+            "UPDATE work_order_handlers SET ended_at = $1, end_action = $2 WHERE id = $3",
+        )
+        .bind(now_ms)
+        .bind(action.to_string())
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
     }
     if let Some((team, staff)) = next
         && (team.is_some() || staff.is_some())
     {
-        sqlx::query("INSERT INTO work_order_handlers (order_id, team_id, staff_id, started_at) VALUES ($1, $2, $3, $4)")
+        crate::exec::query("INSERT INTO work_order_handlers (order_id, team_id, staff_id, started_at) VALUES ($1, $2, $3, $4)")
             .bind(order)
             .bind(team.map(|t| t.0))
             .bind(staff.map(|s| s.0))
@@ -155,21 +157,21 @@ pub async fn handlers(c: &mut impl Read, order: i64) -> Result<Vec<HandlerRow>> 
 // ---- followers -------------------------------------------------------------
 
 pub async fn add_resident_follower(
-    c: &mut Conn,
+    c: &mut impl Exec,
     order: i64,
     resident: ResidentId,
     reason: &str,
     now_ms: i64,
 ) -> Result<()> {
-    let exists: Option<i64> = sqlx::query_scalar(
+    let exists: Option<i64> = crate::exec::query(
         "SELECT id FROM work_order_followers WHERE order_id = $1 AND resident_id = $2",
     )
     .bind(order)
     .bind(resident.0)
-    .fetch_optional(&mut *c)
+    .fetch_optional_scalar(&mut *c)
     .await?;
     if exists.is_none() {
-        sqlx::query("INSERT INTO work_order_followers (order_id, resident_id, reason, added_at) VALUES ($1, $2, $3, $4)")
+        crate::exec::query("INSERT INTO work_order_followers (order_id, resident_id, reason, added_at) VALUES ($1, $2, $3, $4)")
             .bind(order)
             .bind(resident.0)
             .bind(reason.to_string())

@@ -136,7 +136,7 @@ impl SideReads {
     }
 
     /// A reader for the next reads: the direct connection, or `tx`.
-    pub fn on<'a>(&'a mut self, tx: &'a mut Conn) -> Side<'a> {
+    pub fn on<'a, C: Read>(&'a mut self, tx: &'a mut C) -> Side<'a, C> {
         match &mut self.direct {
             Some(r) => Side::Direct(r),
             None => Side::Tx(tx),
@@ -145,12 +145,12 @@ impl SideReads {
 }
 
 /// See [`SideReads::on`].
-pub enum Side<'a> {
+pub enum Side<'a, C: Read> {
     Direct(&'a mut Reader),
-    Tx(&'a mut Conn),
+    Tx(&'a mut C),
 }
 
-impl Read for Side<'_> {
+impl<C: Read> Read for Side<'_, C> {
     async fn all<O: ReadRow>(&mut self, q: Sql) -> Result<Vec<O>> {
         match self {
             Side::Direct(r) => r.all(q).await,
@@ -230,6 +230,32 @@ impl LitePool {
         Ok(c)
     }
 
+    /// The connection of SQLite's direct write transactions (see
+    /// `direct_write`): the same settings as sqlx's writer, including
+    /// `synchronous = FULL`, so a COMMIT is on disk when it returns.
+    pub(crate) fn open_writer(&self) -> Result<Connection> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(StoreError::Unavailable("the database is closed".into()));
+        }
+        let c = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(lite_error)?;
+        c.busy_timeout(self.busy).map_err(lite_error)?;
+        c.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -4000;",
+        )
+        .map_err(lite_error)?;
+        c.set_prepared_statement_cache_capacity(128);
+        Ok(c)
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
     /// Drops every idle connection (the database is being closed).
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);
@@ -263,31 +289,58 @@ impl Drop for LiteConn {
 
 impl LiteConn {
     fn all<O: DeserializeOwned>(&mut self, q: &Sql) -> Result<Vec<O>> {
-        if q.lite_unfit {
-            return Err(StoreError::Direct(
-                "a query value has no SQLite form".into(),
-            ));
-        }
         let Some(conn) = self.conn.as_ref() else {
             // Only Drop takes the connection out.
             return Err(StoreError::Direct("connection already returned".into()));
         };
-        let started = std::time::Instant::now();
-        let mut st = conn.prepare_cached(q.text()).map_err(lite_error)?;
-        bind_by_number(&mut st, &q.lite)?;
-        let rows = st.raw_query();
-        let out = serde_rusqlite::from_rows::<O>(rows)
-            .collect::<std::result::Result<Vec<O>, _>>()
-            .map_err(|e| StoreError::Direct(e.to_string()));
-        // As sqlx logs its statements (WUYE_LOG=wuye_store::reader=debug).
-        tracing::debug!(
-            statement = q.text(),
-            rows = out.as_ref().map_or(0, Vec::len),
-            elapsed_us = started.elapsed().as_micros() as u64,
-            "direct read"
-        );
-        out
+        run_all(conn, q)
     }
+}
+
+/// Runs `q` on `conn` and reads its rows by column name.
+pub(crate) fn run_all<O: DeserializeOwned>(conn: &Connection, q: &Sql) -> Result<Vec<O>> {
+    let started = std::time::Instant::now();
+    let mut st = prepare(conn, q)?;
+    let rows = st.raw_query();
+    let out = serde_rusqlite::from_rows::<O>(rows)
+        .collect::<std::result::Result<Vec<O>, _>>()
+        .map_err(|e| match e {
+            serde_rusqlite::Error::Rusqlite(e) => lite_error(e),
+            e => StoreError::Direct(e.to_string()),
+        });
+    // As sqlx logs its statements (WUYE_LOG=wuye_store::reader=debug).
+    tracing::debug!(
+        statement = q.text(),
+        rows = out.as_ref().map_or(0, Vec::len),
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "direct read"
+    );
+    out
+}
+
+/// Runs a statement that returns no rows on `conn`; how many rows it changed.
+pub(crate) fn run_execute(conn: &Connection, q: &Sql) -> Result<u64> {
+    let started = std::time::Instant::now();
+    let mut st = prepare(conn, q)?;
+    let n = st.raw_execute().map_err(lite_error)? as u64;
+    tracing::debug!(
+        statement = q.text(),
+        changed = n,
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "direct write"
+    );
+    Ok(n)
+}
+
+fn prepare<'c>(conn: &'c Connection, q: &Sql) -> Result<rusqlite::CachedStatement<'c>> {
+    if q.lite_unfit {
+        return Err(StoreError::Direct(
+            "a query value has no SQLite form".into(),
+        ));
+    }
+    let mut st = conn.prepare_cached(q.text()).map_err(lite_error)?;
+    bind_by_number(&mut st, &q.lite)?;
+    Ok(st)
 }
 
 /// Binds `$N` to the N-th value, as sqlx does. SQLite numbers parameters in
@@ -313,10 +366,26 @@ fn bind_by_number(
     Ok(())
 }
 
-/// SQLite's own errors on the direct path: busy is worth a retry, like
-/// sqlx's; anything else is a database error.
-fn lite_error(e: rusqlite::Error) -> StoreError {
+/// SQLite's own errors on the direct path, as sqlx's are mapped: a unique
+/// key or foreign key refusal by name, busy is worth a retry; anything else
+/// is a database error.
+pub(crate) fn lite_error(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ffi::{
+        SQLITE_CONSTRAINT_FOREIGNKEY, SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE,
+    };
     match &e {
+        rusqlite::Error::SqliteFailure(f, msg)
+            if f.extended_code == SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == SQLITE_CONSTRAINT_PRIMARYKEY =>
+        {
+            StoreError::Unique(crate::error::unique_key_name(
+                None,
+                msg.as_deref().unwrap_or_default(),
+            ))
+        }
+        rusqlite::Error::SqliteFailure(f, _) if f.extended_code == SQLITE_CONSTRAINT_FOREIGNKEY => {
+            StoreError::ForeignKey
+        }
         rusqlite::Error::SqliteFailure(f, _)
             if matches!(
                 f.code,

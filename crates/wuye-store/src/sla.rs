@@ -1,7 +1,7 @@
 //! SLA storage: calendars, policies, clocks, triggers and alerts.
 
 use crate::sql::Sql;
-use crate::{Backend, Conn, Read, Result};
+use crate::{Backend, Conn, Exec, Read, Result};
 use sqlx::FromRow;
 use wuye_domain::ids::*;
 
@@ -15,21 +15,21 @@ pub struct SpecRow {
 }
 
 pub async fn insert_calendar(
-    c: &mut Conn,
+    c: &mut impl Exec,
     company: CompanyId,
     name: &str,
     spec: &str,
     now_ms: i64,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    crate::exec::query(
         "INSERT INTO sla_calendars (company_id, name, spec, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
     )
     .bind(company.0)
     .bind(name.to_string())
     .bind(spec.to_string())
     .bind(now_ms)
-    .fetch_one(c)
-    .await?)
+    .fetch_one_scalar(c)
+    .await
 }
 
 pub async fn update_calendar(
@@ -65,25 +65,26 @@ pub async fn delete_calendar(c: &mut Conn, company: CompanyId, id: i64) -> Resul
 }
 
 pub async fn calendars(c: &mut impl Read, company: CompanyId) -> Result<Vec<SpecRow>> {
-    let mut s = Sql::new("SELECT id, name, spec FROM sla_calendars WHERE company_id = $1 ORDER BY id");
+    let mut s =
+        Sql::new("SELECT id, name, spec FROM sla_calendars WHERE company_id = $1 ORDER BY id");
     s.arg(company.0);
     c.all(s).await
 }
 
 pub async fn insert_policy(
-    c: &mut Conn,
+    c: &mut impl Exec,
     company: CompanyId,
     spec: &str,
     now_ms: i64,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    crate::exec::query(
         "INSERT INTO sla_policies (company_id, spec, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
     )
     .bind(company.0)
     .bind(spec.to_string())
     .bind(now_ms)
-    .fetch_one(c)
-    .await?)
+    .fetch_one_scalar(c)
+    .await
 }
 
 pub async fn update_policy(
@@ -138,13 +139,13 @@ pub async fn calendar_in_use(c: &mut Conn, company: CompanyId, id: i64) -> Resul
 // ---- the order's history ---------------------------------------------------
 
 /// The states an order entered, oldest first (the first is its creation).
-pub async fn state_history(c: &mut Conn, order: i64) -> Result<Vec<(i64, String)>> {
-    Ok(sqlx::query_as(
+pub async fn state_history(c: &mut impl Exec, order: i64) -> Result<Vec<(i64, String)>> {
+    crate::exec::query(
         "SELECT at, to_state FROM work_order_events WHERE order_id = $1 AND to_state IS NOT NULL ORDER BY id",
     )
     .bind(order)
     .fetch_all(c)
-    .await?)
+    .await
 }
 
 // ---- clocks ----------------------------------------------------------------
@@ -166,8 +167,8 @@ pub struct ClockRow {
     pub updated_at: i64,
 }
 
-pub async fn upsert_clock(c: &mut Conn, r: &ClockRow) -> Result<()> {
-    sqlx::query(
+pub async fn upsert_clock(c: &mut impl Exec, r: &ClockRow) -> Result<()> {
+    crate::exec::query(
         "INSERT INTO sla_clocks (order_id, metric, policy_id, target_ms, elapsed_ms, paused_ms, stage, deadline_at, warn_at, \
          breached_at, breach_minutes, stopped_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
          ON CONFLICT (order_id, metric) DO UPDATE SET policy_id = excluded.policy_id, target_ms = excluded.target_ms, \
@@ -194,14 +195,14 @@ pub async fn upsert_clock(c: &mut Conn, r: &ClockRow) -> Result<()> {
 }
 
 /// Drops the clocks of an order that its policy no longer measures.
-pub async fn delete_clocks_except(c: &mut Conn, order: i64, keep: &[&str]) -> Result<()> {
+pub async fn delete_clocks_except(c: &mut impl Exec, order: i64, keep: &[&str]) -> Result<()> {
     let mut s = Sql::new("DELETE FROM sla_clocks WHERE order_id = ");
     s.bind(order);
     if !keep.is_empty() {
         s.push(" AND metric NOT IN ")
             .bind_list(keep.iter().map(|k| k.to_string()));
     }
-    s.execute(c).await?;
+    c.execute(s).await?;
     Ok(())
 }
 
@@ -215,13 +216,13 @@ pub async fn clocks(c: &mut impl Read, order: i64) -> Result<Vec<ClockRow>> {
 }
 
 pub async fn set_order_summary(
-    c: &mut Conn,
+    c: &mut impl Exec,
     order: i64,
     next_deadline: Option<i64>,
     warn_at: Option<i64>,
     stage: &str,
 ) -> Result<()> {
-    sqlx::query("UPDATE work_orders SET next_deadline_at = $1, sla_warn_at = $2, sla_stage = $3 WHERE id = $4")
+    crate::exec::query("UPDATE work_orders SET next_deadline_at = $1, sla_warn_at = $2, sla_stage = $3 WHERE id = $4")
         .bind(next_deadline)
         .bind(warn_at)
         .bind(stage.to_string())
@@ -237,7 +238,7 @@ pub async fn set_order_summary(
 /// yet, `(level, fire_at)` each, in one statement; a level that fired stays
 /// fired. The levels must be distinct.
 pub async fn schedule(
-    c: &mut Conn,
+    c: &mut impl Exec,
     company: CompanyId,
     order: i64,
     metric: &str,
@@ -265,12 +266,17 @@ pub async fn schedule(
         " ON CONFLICT (order_id, metric, level) DO UPDATE SET fire_at = excluded.fire_at \
          WHERE sla_triggers.fired_at IS NULL",
     );
-    s.execute(c).await?;
+    c.execute(s).await?;
     Ok(())
 }
 
 /// Removes unfired levels of an order's metric that no longer apply.
-pub async fn unschedule(c: &mut Conn, order: i64, metric: &str, keep_levels: &[i64]) -> Result<()> {
+pub async fn unschedule(
+    c: &mut impl Exec,
+    order: i64,
+    metric: &str,
+    keep_levels: &[i64],
+) -> Result<()> {
     let mut s = Sql::new("DELETE FROM sla_triggers WHERE fired_at IS NULL AND order_id = ");
     s.bind(order)
         .push(" AND metric = ")
@@ -279,7 +285,7 @@ pub async fn unschedule(c: &mut Conn, order: i64, metric: &str, keep_levels: &[i
         s.push(" AND level NOT IN ")
             .bind_list(keep_levels.iter().copied());
     }
-    s.execute(c).await?;
+    c.execute(s).await?;
     Ok(())
 }
 
@@ -451,35 +457,35 @@ pub async fn unread_alerts(c: &mut Conn, staff: StaffId) -> Result<i64> {
 
 /// Staff of a community with a role, active (for escalation recipients).
 pub async fn staff_with_role(
-    c: &mut Conn,
+    c: &mut impl Exec,
     company: CompanyId,
     community: CommunityId,
     role: &str,
 ) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar(
+    crate::exec::query(
         "SELECT s.id FROM staff s JOIN staff_communities sc ON sc.staff_id = s.id \
          WHERE s.company_id = $1 AND sc.community_id = $2 AND s.active = 1 AND (',' || s.roles || ',') LIKE $3 ORDER BY s.id",
     )
     .bind(company.0)
     .bind(community.0)
     .bind(format!("%,{role},%"))
-    .fetch_all(c)
-    .await?)
+    .fetch_all_scalar(c)
+    .await
 }
 
 /// Active staff of a company with a role, in any community.
 pub async fn staff_with_role_in_company(
-    c: &mut Conn,
+    c: &mut impl Exec,
     company: CompanyId,
     role: &str,
 ) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar(
+    crate::exec::query(
         "SELECT s.id FROM staff s WHERE s.company_id = $1 AND s.active = 1 AND (',' || s.roles || ',') LIKE $2 ORDER BY s.id",
     )
     .bind(company.0)
     .bind(format!("%,{role},%"))
-    .fetch_all(c)
-    .await?)
+    .fetch_all_scalar(c)
+    .await
 }
 
 pub async fn team_leads(c: &mut impl Read, team: TeamId) -> Result<Vec<i64>> {
@@ -487,7 +493,11 @@ pub async fn team_leads(c: &mut impl Read, team: TeamId) -> Result<Vec<i64>> {
         "SELECT tm.staff_id FROM team_members tm JOIN staff s ON s.id = tm.staff_id WHERE tm.team_id = $1 AND tm.is_lead = 1 AND s.active = 1 ORDER BY tm.staff_id",
     );
     s.arg(team.0);
-    Ok(c.all::<(i64,)>(s).await?.into_iter().map(|(id,)| id).collect())
+    Ok(c.all::<(i64,)>(s)
+        .await?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect())
 }
 
 /// Open orders of a company, by id pages (for an explicit recompute).

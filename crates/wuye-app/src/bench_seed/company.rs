@@ -13,11 +13,11 @@ use wuye_domain::access::Role;
 use wuye_domain::category::Category;
 use wuye_domain::directory::{DEFAULT_TEAMS, DispatchMode, Relation, WorkingHours, home_label};
 use wuye_domain::ids::*;
-use wuye_store::{Conn, SideReads};
 use wuye_store::accounts::{self, NewUser};
 use wuye_store::bulk::{HomeRow, ResidentHomeRow, ResidentRow, Str, Text};
 use wuye_store::directory as dir;
 use wuye_store::people::{self, StaffFields, TeamFields};
+use wuye_store::{Conn, SideReads};
 
 #[derive(Debug, Clone)]
 pub struct Person {

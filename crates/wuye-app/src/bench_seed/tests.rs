@@ -304,9 +304,10 @@ async fn a_seeded_database_is_what_the_application_would_have_made() {
     };
     assert_eq!(ids.len(), 1_200);
     let mut tx = app.db.begin().await.unwrap();
-    let setup = crate::sla::refresh::load_setup(&mut tx, company, now)
-        .await
-        .unwrap();
+    let setup =
+        crate::sla::refresh::load_setup(&mut wuye_store::SideReads::none(), &mut tx, company, now)
+            .await
+            .unwrap();
     for id in &ids {
         let clocks = wuye_store::sla::clocks(&mut tx, *id).await.unwrap();
         let triggers = wuye_store::sla::triggers(&mut tx, *id).await.unwrap();

@@ -10,13 +10,13 @@ use wuye_domain::work_order::{Channel, Grade, Kind, Priority, State};
 use wuye_store::kpi::{self as store, ContribRow};
 use wuye_store::orders::OrderRow;
 use wuye_store::sla::ClockRow;
-use wuye_store::{Conn, orders, sla};
+use wuye_store::{Exec, orders, sla};
 
 /// Builds an order's KPI facts from its row, state history (`at`, state)
 /// and clocks. `created`: inserted in this transaction, so no level of it
 /// has fired yet.
 async fn facts(
-    c: &mut Conn,
+    c: &mut impl Exec,
     o: &OrderRow,
     history: &[(i64, String)],
     clocks: &[ClockRow],
@@ -76,7 +76,7 @@ impl App {
     /// Brings the rollups in line with an order's current facts.
     pub(crate) async fn kpi_refresh(
         &self,
-        c: &mut Conn,
+        c: &mut impl Exec,
         company: CompanyId,
         order: i64,
     ) -> Result<()> {
@@ -91,7 +91,7 @@ impl App {
 /// its state history and its clocks as they now stand. `created`: inserted
 /// in this transaction, so it has no contributions yet.
 pub(crate) async fn kpi_refresh_known(
-    c: &mut Conn,
+    c: &mut impl Exec,
     o: &OrderRow,
     history: &[(i64, String)],
     clocks: &[ClockRow],

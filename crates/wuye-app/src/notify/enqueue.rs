@@ -18,7 +18,7 @@ use wuye_domain::sla::Metric;
 use wuye_domain::work_order::{Kind, State};
 use wuye_store::notify::{self as store, NewDelivery, NewInboxItem, PersonRow};
 use wuye_store::orders::OrderRow;
-use wuye_store::{Conn, Read, SideReads, order_log, orders, sla};
+use wuye_store::{Exec, Read, SideReads, order_log, orders, sla};
 
 /// What happened, as the templates and rules need it.
 struct Happening<'a> {
@@ -49,7 +49,7 @@ struct Happening<'a> {
 /// caller's transaction. Events nobody is told of add nothing.
 pub async fn enqueue_for_event(
     app: &App,
-    c: &mut Conn,
+    c: &mut impl Exec,
     company: CompanyId,
     event_id: i64,
     ev: &order_log::NewEvent<'_>,
@@ -92,7 +92,7 @@ pub async fn enqueue_for_event(
 #[allow(clippy::too_many_arguments)]
 pub async fn enqueue_for_alert(
     app: &App,
-    c: &mut Conn,
+    c: &mut impl Exec,
     company: CompanyId,
     order: i64,
     metric: &str,
@@ -129,7 +129,7 @@ pub async fn enqueue_for_alert(
 /// company's rule for KPI alerts says.
 pub async fn enqueue_for_kpi_alert(
     app: &App,
-    c: &mut Conn,
+    c: &mut impl Exec,
     company: CompanyId,
     alert: i64,
     community: Option<CommunityId>,
@@ -200,7 +200,7 @@ async fn residents(c: &mut impl Read, company: CompanyId, ids: &[i64]) -> Result
 /// transaction); an order's followers are read in the transaction, which
 /// may have just added one.
 async fn resolve(
-    c: &mut Conn,
+    c: &mut impl Exec,
     side: &mut SideReads,
     h: &Happening<'_>,
     who: Who,
@@ -237,8 +237,22 @@ async fn resolve(
             out.extend(staff(&mut side.on(c), company, &s).await?);
             out
         }
-        Who::Owner => staff(&mut side.on(c), company, &o.owner_id.into_iter().collect::<Vec<_>>()).await?,
-        Who::Assignee => staff(&mut side.on(c), company, &o.assignee_id.into_iter().collect::<Vec<_>>()).await?,
+        Who::Owner => {
+            staff(
+                &mut side.on(c),
+                company,
+                &o.owner_id.into_iter().collect::<Vec<_>>(),
+            )
+            .await?
+        }
+        Who::Assignee => {
+            staff(
+                &mut side.on(c),
+                company,
+                &o.assignee_id.into_iter().collect::<Vec<_>>(),
+            )
+            .await?
+        }
         Who::TeamLead => match o.team_id {
             Some(t) => {
                 let ids = sla::team_leads(&mut side.on(c), TeamId(t)).await?;
@@ -251,7 +265,14 @@ async fn resolve(
                 sla::staff_with_role(c, company, CommunityId(o.community_id), "supervisor").await?;
             staff(&mut side.on(c), company, &ids).await?
         }
-        Who::Alerted => staff(&mut side.on(c), company, &h.alerted.into_iter().collect::<Vec<_>>()).await?,
+        Who::Alerted => {
+            staff(
+                &mut side.on(c),
+                company,
+                &h.alerted.into_iter().collect::<Vec<_>>(),
+            )
+            .await?
+        }
         Who::TeamGroup => vec![],
     })
 }
@@ -361,7 +382,7 @@ fn webhook_payload(h: &Happening<'_>, msg: &Template, key: &str, now: i64) -> se
     })
 }
 
-async fn fan_out(app: &App, c: &mut Conn, h: &Happening<'_>) -> Result<()> {
+async fn fan_out(app: &App, c: &mut impl Exec, h: &Happening<'_>) -> Result<()> {
     let company = h.company;
     let now = app.now_ms();
     // The company's setup is read beside the transaction (see SideReads).

@@ -107,7 +107,10 @@ pub async fn sms(c: &mut impl Read, company: CompanyId) -> Result<Option<(SmsCon
     }
 }
 
-pub async fn email(c: &mut impl Read, company: CompanyId) -> Result<Option<(EmailConfig, Secrets)>> {
+pub async fn email(
+    c: &mut impl Read,
+    company: CompanyId,
+) -> Result<Option<(EmailConfig, Secrets)>> {
     match store::channel(c, company, "email").await? {
         Some((cfg, sec)) => Ok(Some((
             serde_json::from_str(&cfg).map_err(|e| corrupt("e-mail settings", e))?,

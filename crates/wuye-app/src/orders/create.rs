@@ -301,7 +301,7 @@ impl App {
         let day = wo::number_day(at, &tz);
         let reserved =
             orders::reserve_sequence(&self.db, actor.company_id, kind.number_prefix(), day).await?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_direct().await?;
         let seq = match reserved {
             Some(seq) => seq,
             None => {

@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::kpi::refresh::kpi_refresh_known;
 use crate::sla::refresh::load_setup;
 use wuye_domain::ids::CompanyId;
-use wuye_store::{Conn, orders, sla};
+use wuye_store::{Exec, orders, sla};
 
 impl App {
     /// Brings an order's clocks and KPIs up to date after a change.
@@ -15,7 +15,7 @@ impl App {
     /// clocks, levels or contributions to clear or compare yet.
     pub(crate) async fn refresh_derived(
         &self,
-        c: &mut Conn,
+        c: &mut impl Exec,
         company: CompanyId,
         order: i64,
         now: i64,

@@ -60,7 +60,7 @@ impl crate::App {
     /// notifications it causes (the outbox rows); returns the event's id.
     pub(crate) async fn record_event(
         &self,
-        c: &mut wuye_store::Conn,
+        c: &mut impl wuye_store::Exec,
         company: wuye_domain::ids::CompanyId,
         ev: &wuye_store::order_log::NewEvent<'_>,
     ) -> crate::error::Result<i64> {

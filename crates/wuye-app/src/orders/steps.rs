@@ -13,7 +13,7 @@ use wuye_domain::ids::*;
 use wuye_domain::work_order::{self as wo, Command, OrderCore, Standing, State, VisitOutcome};
 use wuye_store::order_log::{self, NewEvent};
 use wuye_store::orders::{self, CoreUpdate, OrderRow};
-use wuye_store::{Conn, people};
+use wuye_store::{Exec, people};
 
 /// One step, named by `action`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -305,7 +305,7 @@ impl App {
     /// as it was (creation falls back to the dispatcher's queue on one).
     pub(crate) async fn check_step<'a>(
         &self,
-        c: &mut Conn,
+        c: &mut impl Exec,
         actor: &Actor,
         id: i64,
         cmd: &'a Command,
@@ -333,7 +333,7 @@ impl App {
     /// refreshes the clocks and KPIs, commits, then announces the notice.
     pub(crate) async fn write_step(
         &self,
-        tx: &mut Conn,
+        tx: &mut impl Exec,
         actor: &Actor,
         step: CheckedStep<'_>,
         photos: &[String],

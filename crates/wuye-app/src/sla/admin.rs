@@ -62,7 +62,13 @@ impl App {
         actor.require(Resource::Team, Access::Read)?;
         self.seeded(actor).await?;
         let mut c = self.db.read().await?;
-        let setup = load_setup(&mut SideReads::none(), &mut c, actor.company_id, self.now_ms()).await?;
+        let setup = load_setup(
+            &mut SideReads::none(),
+            &mut c,
+            actor.company_id,
+            self.now_ms(),
+        )
+        .await?;
         let mut v: Vec<PolicyView> = setup
             .policies
             .into_iter()

@@ -12,7 +12,7 @@ use wuye_domain::sla::{
 };
 use wuye_domain::time::from_millis;
 use wuye_domain::work_order::{Grade, Kind, Priority, State};
-use wuye_store::{Conn, orders, sla as store};
+use wuye_store::{Exec, orders, sla as store};
 
 /// A company's SLA set-up, loaded for one refresh.
 pub(crate) struct Setup {
@@ -28,7 +28,7 @@ impl Setup {
 }
 
 /// Seeds the default calendar and policies of a company that has none.
-pub(crate) async fn ensure_defaults(c: &mut Conn, company: CompanyId, now: i64) -> Result<()> {
+pub(crate) async fn ensure_defaults(c: &mut impl Exec, company: CompanyId, now: i64) -> Result<()> {
     if !store::policies(c, company).await?.is_empty()
         || !store::calendars(c, company).await?.is_empty()
     {
@@ -50,7 +50,7 @@ pub(crate) async fn ensure_defaults(c: &mut Conn, company: CompanyId, now: i64) 
 
 pub(crate) async fn load_setup(
     side: &mut wuye_store::SideReads,
-    c: &mut Conn,
+    c: &mut impl Exec,
     company: CompanyId,
     now: i64,
 ) -> Result<Setup> {
@@ -106,7 +106,7 @@ impl App {
     /// goes through `refresh_derived`, which also brings its KPIs along).
     pub(crate) async fn sla_refresh_with(
         &self,
-        c: &mut Conn,
+        c: &mut impl Exec,
         company: CompanyId,
         order: i64,
         now: i64,
@@ -125,7 +125,7 @@ impl App {
     /// yet. Returns the clocks as they now stand (the KPIs read them).
     pub(crate) async fn sla_refresh_known(
         &self,
-        c: &mut Conn,
+        c: &mut impl Exec,
         o: &orders::OrderRow,
         history: &[(i64, String)],
         now: i64,

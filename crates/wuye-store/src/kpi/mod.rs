@@ -5,11 +5,11 @@ mod rollups;
 pub use rollups::*;
 
 use crate::sql::Sql;
-use crate::{Conn, Result};
+use crate::{Conn, Exec, Result};
 use sqlx::FromRow;
 use wuye_domain::ids::*;
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct ContribRow {
     pub metric: String,
     pub day: i64,
@@ -20,21 +20,25 @@ pub struct ContribRow {
     pub den: i64,
 }
 
-pub async fn contributions(c: &mut Conn, order: i64) -> Result<Vec<ContribRow>> {
-    Ok(sqlx::query_as(
+pub async fn contributions(c: &mut impl Exec, order: i64) -> Result<Vec<ContribRow>> {
+    crate::exec::query(
         "SELECT metric, day, community_id, team_id, assignee_id, num, den FROM kpi_order_contrib WHERE order_id = $1",
     )
     .bind(order)
     .fetch_all(c)
-    .await?)
+    .await
 }
 
 /// Rows per multi-row statement: 8 values each stays far below the bind
 /// limits of SQLite (32,766) and PostgreSQL (65,535).
 pub(crate) const CHUNK: usize = 200;
 
-pub async fn replace_contributions(c: &mut Conn, order: i64, rows: &[ContribRow]) -> Result<()> {
-    sqlx::query("DELETE FROM kpi_order_contrib WHERE order_id = $1")
+pub async fn replace_contributions(
+    c: &mut impl Exec,
+    order: i64,
+    rows: &[ContribRow],
+) -> Result<()> {
+    crate::exec::query("DELETE FROM kpi_order_contrib WHERE order_id = $1")
         .bind(order)
         .execute(&mut *c)
         .await?;
@@ -42,7 +46,11 @@ pub async fn replace_contributions(c: &mut Conn, order: i64, rows: &[ContribRow]
 }
 
 /// The contributions of an order that has none yet.
-pub async fn insert_contributions(c: &mut Conn, order: i64, rows: &[ContribRow]) -> Result<()> {
+pub async fn insert_contributions(
+    c: &mut impl Exec,
+    order: i64,
+    rows: &[ContribRow],
+) -> Result<()> {
     for chunk in rows.chunks(CHUNK) {
         let mut s = Sql::new(
             "INSERT INTO kpi_order_contrib (order_id, metric, day, community_id, team_id, assignee_id, num, den) VALUES ",
@@ -63,7 +71,7 @@ pub async fn insert_contributions(c: &mut Conn, order: i64, rows: &[ContribRow])
                 .bind(r.den);
             s.push(")");
         }
-        s.execute(c).await?;
+        c.execute(s).await?;
     }
     Ok(())
 }
@@ -209,10 +217,10 @@ pub async fn alerts(c: &mut Conn, company: CompanyId, open_only: bool) -> Result
 }
 
 /// Whether an SLA escalation level fired for an order.
-pub async fn escalated(c: &mut Conn, order: i64) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sla_triggers WHERE order_id = $1 AND level >= 0 AND fired_at IS NOT NULL")
+pub async fn escalated(c: &mut impl Exec, order: i64) -> Result<bool> {
+    let n: i64 = crate::exec::query("SELECT COUNT(*) FROM sla_triggers WHERE order_id = $1 AND level >= 0 AND fired_at IS NOT NULL")
         .bind(order)
-        .fetch_one(c)
+        .fetch_one_scalar(c)
         .await?;
     Ok(n > 0)
 }

@@ -22,7 +22,7 @@
 
 use super::{CHUNK, ContribRow};
 use crate::sql::Sql;
-use crate::{Conn, Result};
+use crate::{Conn, Exec, Result};
 use std::collections::BTreeMap;
 use wuye_domain::ids::*;
 
@@ -36,7 +36,11 @@ const COMPANY: i64 = 0;
 /// the write transaction that every other writer waits for. The cells must
 /// be distinct (PostgreSQL refuses to update a row twice in one statement).
 /// The same amounts go to the wide cells, in the same transaction.
-pub async fn add_to_rollups(c: &mut Conn, company: CompanyId, rows: &[ContribRow]) -> Result<()> {
+pub async fn add_to_rollups(
+    c: &mut impl Exec,
+    company: CompanyId,
+    rows: &[ContribRow],
+) -> Result<()> {
     let full: Vec<Cell<'_>> = rows
         .iter()
         .map(|r| {
@@ -72,7 +76,7 @@ type Cell<'a> = ((i64, i64, i64, &'a str), i64, i64, i64);
 /// Upserts cells into a rollup table, one statement per chunk; `conflict`
 /// is the table's primary key.
 async fn add_cells(
-    c: &mut Conn,
+    c: &mut impl Exec,
     company: CompanyId,
     table: &str,
     conflict: &str,
@@ -104,7 +108,7 @@ async fn add_cells(
         s.push(&format!(
             " ON CONFLICT ({conflict}) DO UPDATE SET num = {table}.num + excluded.num, den = {table}.den + excluded.den"
         ));
-        s.execute(&mut *c).await?;
+        c.execute(s).await?;
     }
     Ok(())
 }

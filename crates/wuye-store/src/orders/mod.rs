@@ -2,7 +2,7 @@
 
 use crate::dialect;
 use crate::sql::Sql;
-use crate::{Backend, Conn, Db, Read, Result, StoreError};
+use crate::{Backend, Conn, Db, Exec, Read, Result, StoreError};
 use sqlx::FromRow;
 use wuye_domain::ids::*;
 
@@ -84,20 +84,20 @@ const FROM: &str = "FROM work_orders o JOIN communities m ON m.id = o.community_
 
 /// The next number in a day's sequence for a company and prefix.
 pub async fn next_sequence(
-    c: &mut Conn,
+    c: &mut impl Exec,
     company: CompanyId,
     prefix: &str,
     day: i64,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    crate::exec::query(
         "INSERT INTO order_counters (company_id, prefix, day, value) VALUES ($1, $2, $3, 1) \
          ON CONFLICT (company_id, prefix, day) DO UPDATE SET value = order_counters.value + 1 RETURNING value",
     )
     .bind(company.0)
     .bind(prefix.to_string())
     .bind(day)
-    .fetch_one(c)
-    .await?)
+    .fetch_one_scalar(c)
+    .await
 }
 
 /// A new order's number taken before the creation's write transaction, where
@@ -151,8 +151,8 @@ pub struct NewOrder<'a> {
     pub now_ms: i64,
 }
 
-pub async fn insert(c: &mut Conn, o: &NewOrder<'_>) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+pub async fn insert(c: &mut impl Exec, o: &NewOrder<'_>) -> Result<i64> {
+    crate::exec::query(
         "INSERT INTO work_orders (company_id, number, kind, channel, state, priority, grade, category, community_id, \
          place_kind, home_id, building_id, entrance_id, place_text, place_label, reporter_resident_id, reporter_staff_id, \
          contact_name, contact_phone, text, owner_id, repeat_of, created_at, updated_at, emergency) \
@@ -182,8 +182,8 @@ pub async fn insert(c: &mut Conn, o: &NewOrder<'_>) -> Result<i64> {
     .bind(o.repeat_of)
     .bind(o.now_ms)
     .bind(o.emergency as i64)
-    .fetch_one(c)
-    .await?)
+    .fetch_one_scalar(c)
+    .await
 }
 
 /// An order of the company; inside a write transaction `lock` holds the row
@@ -244,8 +244,8 @@ pub struct CoreUpdate<'a> {
     pub now_ms: i64,
 }
 
-pub async fn update_core(c: &mut Conn, id: i64, u: &CoreUpdate<'_>) -> Result<()> {
-    sqlx::query(
+pub async fn update_core(c: &mut impl Exec, id: i64, u: &CoreUpdate<'_>) -> Result<()> {
+    crate::exec::query(
         "UPDATE work_orders SET state = $1, team_id = $2, assignee_id = $3, owner_id = $4, transfer_count = $5, \
          reopen_count = $6, dispute_count = $7, merged_into = $8, dispatched_at = $9, accepted_at = $10, \
          finished_at = $11, resolved_at = $12, closed_at = $13, cancelled_at = $14, auto_accept_at = $15, \
@@ -321,19 +321,19 @@ pub async fn set_classification(
 }
 
 /// Indexes an order's searchable text (number, text, place, contact).
-pub async fn index_text(c: &mut Conn, backend: Backend, id: i64, terms: &str) -> Result<()> {
+pub async fn index_text(c: &mut impl Exec, backend: Backend, id: i64, terms: &str) -> Result<()> {
     match backend {
         // Orders are indexed once, when created, and never deleted, so the
         // id has no row to replace.
         Backend::Sqlite => {
-            sqlx::query("INSERT INTO work_order_fts (rowid, terms) VALUES ($1, $2)")
+            crate::exec::query("INSERT INTO work_order_fts (rowid, terms) VALUES ($1, $2)")
                 .bind(id)
                 .bind(terms.to_string())
                 .execute(c)
                 .await?;
         }
         Backend::Postgres => {
-            sqlx::query("UPDATE work_orders SET search = array_to_tsvector(string_to_array($1, ' ')) WHERE id = $2")
+            crate::exec::query("UPDATE work_orders SET search = array_to_tsvector(string_to_array($1, ' ')) WHERE id = $2")
                 .bind(terms.to_string())
                 .bind(id)
                 .execute(c)
@@ -399,13 +399,13 @@ pub async fn duplicate_candidates(
 /// The latest repair of this home and category closed (or resolved) since a
 /// moment, if any: the new order repeats it.
 pub async fn recent_repair(
-    c: &mut Conn,
+    c: &mut impl Exec,
     home: HomeId,
     category: &str,
     since_ms: i64,
     exclude: i64,
 ) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar(
+    crate::exec::query(
         "SELECT id FROM work_orders WHERE home_id = $1 AND category = $2 AND kind = 'repair' AND id <> $3 \
          AND COALESCE(closed_at, resolved_at) IS NOT NULL AND COALESCE(closed_at, resolved_at) >= $4 \
          AND state IN ('resolved', 'closed') ORDER BY id DESC LIMIT 1",
@@ -414,8 +414,8 @@ pub async fn recent_repair(
     .bind(category.to_string())
     .bind(exclude)
     .bind(since_ms)
-    .fetch_optional(c)
-    .await?)
+    .fetch_optional_scalar(c)
+    .await
 }
 
 pub async fn set_repeat_of(c: &mut Conn, id: i64, repeat_of: i64) -> Result<()> {
@@ -458,7 +458,7 @@ pub async fn next_auto_accept(c: &mut Conn) -> Result<Option<i64>> {
 /// The latest complaint about the same home (or, for public places, the same
 /// building) in a window, of the same category when both have one.
 pub async fn recent_complaint(
-    c: &mut Conn,
+    c: &mut impl Exec,
     company: CompanyId,
     home: Option<HomeId>,
     building: Option<BuildingId>,
@@ -485,7 +485,7 @@ pub async fn recent_complaint(
             .push(")");
     }
     s.push(" ORDER BY id DESC LIMIT 1");
-    let row: Option<(i64,)> = s.fetch_optional(c).await?;
+    let row: Option<(i64,)> = c.optional(s).await?;
     Ok(row.map(|r| r.0))
 }
 
