@@ -68,8 +68,17 @@ trap cleanup EXIT
 unset DATABASE_URL WUYE_DATABASE_URL
 wuye() { "$BIN" --data-dir "$WORK/data" "$@"; }
 
+# The server and the load generator are started as the binary itself, not
+# through the `wuye` function: `func &` forks a shell that runs the binary as
+# its child, so `$!` would be that shell, and kill -9 would kill the shell and
+# leave the server running (an earlier version of this script did exactly
+# that: the "restarted" server failed to bind and the old one answered).
 start_server() {
-    wuye serve --addr "127.0.0.1:$PORT" >>"$WORK/server.log" 2>&1 &
+    if curl -fs "$BASE/healthz" >/dev/null 2>&1; then
+        echo "端口已被占用 / something already answers on $BASE" >&2
+        exit 1
+    fi
+    "$BIN" --data-dir "$WORK/data" serve --addr "127.0.0.1:$PORT" >>"$WORK/server.log" 2>&1 &
     SERVER=$!
     for _ in $(seq 1 600); do
         if curl -fs "$BASE/healthz" >/dev/null 2>&1; then return 0; fi
@@ -91,16 +100,25 @@ start_server
 FIRST_PID=$SERVER
 
 echo "== W1：$CONNS 个连接，$DURATION 秒，第 $KILL_AFTER 秒 kill -9 / W1 with $CONNS connections for $DURATION s, kill -9 at $KILL_AFTER s"
-wuye bench run --url "$BASE" --workload W1 --connections "$CONNS" --duration "$DURATION" \
-    --warmup 0 --no-ceilings --json --ack-log "$WORK/acks.txt" >"$WORK/run.json" 2>"$WORK/run.err" &
+"$BIN" --data-dir "$WORK/data" bench run --url "$BASE" --workload W1 --connections "$CONNS" \
+    --duration "$DURATION" --warmup 0 --no-ceilings --json --ack-log "$WORK/acks.txt" \
+    >"$WORK/run.json" 2>"$WORK/run.err" &
 BENCH=$!
 sleep "$KILL_AFTER"
 ACKED_AT_KILL=$(wc -l <"$WORK/acks.txt" 2>/dev/null || echo 0)
 kill -9 "$FIRST_PID"
 wait "$FIRST_PID" 2>/dev/null || true
 SERVER=""
+if kill -0 "$FIRST_PID" 2>/dev/null; then
+    echo "失败：服务未被杀掉 / FAILED: the server survived kill -9" >&2
+    exit 1
+fi
 echo "   已 kill -9 服务（pid $FIRST_PID），此前已确认 $ACKED_AT_KILL 单 / killed pid $FIRST_PID with $ACKED_AT_KILL orders acknowledged so far"
 start_server
+if [ "$(grep -c 'cannot listen' "$WORK/server.log")" -ne 0 ]; then
+    echo "失败：重启的服务未能监听 / FAILED: the restarted server could not listen" >&2
+    exit 1
+fi
 echo "   服务已重启 / restarted as pid $SERVER"
 if ! wait "$BENCH"; then
     BENCH=""
