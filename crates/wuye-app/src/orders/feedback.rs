@@ -61,7 +61,7 @@ impl App {
         let now = self.now_ms();
         let (actor_kind, actor_id) = actor_ref(actor);
         let action = if input.internal { "note" } else { "comment" };
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_direct().await?;
         let new_event = NewEvent {
             order: id,
             at_ms: now,
@@ -131,7 +131,7 @@ impl App {
             (stars.needs_return_visit() && state == State::Resolved).then_some("low_rating");
         let now = self.now_ms();
         let (actor_kind, actor_id) = actor_ref(actor);
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_direct().await?;
         if !orders::set_rating(
             &mut tx,
             id,

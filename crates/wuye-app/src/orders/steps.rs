@@ -290,7 +290,7 @@ impl App {
         photos: &[String],
     ) -> Result<()> {
         let now = self.now_ms();
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_direct().await?;
         let step = self.check_step(&mut tx, actor, id, cmd, system).await?;
         let notice = self.write_step(&mut tx, actor, step, photos, now).await?;
         self.refresh_derived(&mut tx, actor.company_id, id, now, false)

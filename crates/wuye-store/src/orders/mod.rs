@@ -276,14 +276,14 @@ pub async fn update_core(c: &mut impl Exec, id: i64, u: &CoreUpdate<'_>) -> Resu
 }
 
 pub async fn set_rating(
-    c: &mut Conn,
+    c: &mut impl Exec,
     id: i64,
     stars: i64,
     comment: Option<&str>,
     return_visit: Option<&str>,
     now_ms: i64,
 ) -> Result<bool> {
-    let n = sqlx::query(
+    let n = crate::exec::query(
         "UPDATE work_orders SET rating = $1, rating_comment = $2, rated_at = $3, \
          return_visit_due = CASE WHEN $4 = 1 THEN 1 ELSE return_visit_due END, \
          return_visit_reason = COALESCE($5, return_visit_reason), updated_at = $3, version = version + 1 \
@@ -297,7 +297,7 @@ pub async fn set_rating(
     .bind(id)
     .execute(c)
     .await?
-    .rows_affected();
+    ;
     Ok(n == 1)
 }
 
