@@ -222,12 +222,7 @@ async fn resolve(
     };
     Ok(match who {
         Who::Reporter => {
-            residents(
-                &mut side.on(c),
-                company,
-                &o.reporter_resident_id.into_iter().collect::<Vec<_>>(),
-            )
-            .await?
+            residents(&mut side.on(c), company, o.reporter_resident_id.as_slice()).await?
         }
         Who::Followers => {
             let f = order_log::followers(c, o.id).await?;
@@ -237,22 +232,8 @@ async fn resolve(
             out.extend(staff(&mut side.on(c), company, &s).await?);
             out
         }
-        Who::Owner => {
-            staff(
-                &mut side.on(c),
-                company,
-                &o.owner_id.into_iter().collect::<Vec<_>>(),
-            )
-            .await?
-        }
-        Who::Assignee => {
-            staff(
-                &mut side.on(c),
-                company,
-                &o.assignee_id.into_iter().collect::<Vec<_>>(),
-            )
-            .await?
-        }
+        Who::Owner => staff(&mut side.on(c), company, o.owner_id.as_slice()).await?,
+        Who::Assignee => staff(&mut side.on(c), company, o.assignee_id.as_slice()).await?,
         Who::TeamLead => match o.team_id {
             Some(t) => {
                 let ids = sla::team_leads(&mut side.on(c), TeamId(t)).await?;
@@ -265,14 +246,7 @@ async fn resolve(
                 sla::staff_with_role(c, company, CommunityId(o.community_id), "supervisor").await?;
             staff(&mut side.on(c), company, &ids).await?
         }
-        Who::Alerted => {
-            staff(
-                &mut side.on(c),
-                company,
-                &h.alerted.into_iter().collect::<Vec<_>>(),
-            )
-            .await?
-        }
+        Who::Alerted => staff(&mut side.on(c), company, h.alerted.as_slice()).await?,
         Who::TeamGroup => vec![],
     })
 }
