@@ -289,7 +289,7 @@ pub async fn unschedule(
     Ok(())
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct TriggerRow {
     pub id: i64,
     pub order_id: i64,
@@ -303,7 +303,7 @@ pub struct TriggerRow {
 /// Due levels, locked for this transaction. On PostgreSQL `SKIP LOCKED` lets
 /// several nodes work side by side without taking the same row twice.
 pub async fn claim_due(
-    c: &mut Conn,
+    c: &mut impl Exec,
     backend: Backend,
     now_ms: i64,
     limit: i64,
@@ -312,27 +312,26 @@ pub async fn claim_due(
         Backend::Sqlite => "",
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
     };
-    Ok(sqlx::query_as(&format!(
+    crate::exec::query(&format!(
         "SELECT id, order_id, company_id, metric, level, fire_at, fired_at FROM sla_triggers \
          WHERE fired_at IS NULL AND fire_at IS NOT NULL AND fire_at <= $1 ORDER BY fire_at, id LIMIT $2{lock}"
     ))
     .bind(now_ms)
     .bind(limit)
     .fetch_all(c)
-    .await?)
+    .await
 }
 
 /// Marks a level fired; false if another worker got there first.
-pub async fn mark_fired(c: &mut Conn, id: i64, now_ms: i64) -> Result<bool> {
-    Ok(
-        sqlx::query("UPDATE sla_triggers SET fired_at = $1 WHERE id = $2 AND fired_at IS NULL")
-            .bind(now_ms)
-            .bind(id)
-            .execute(c)
-            .await?
-            .rows_affected()
-            == 1,
+pub async fn mark_fired(c: &mut impl Exec, id: i64, now_ms: i64) -> Result<bool> {
+    let n = crate::exec::query(
+        "UPDATE sla_triggers SET fired_at = $1 WHERE id = $2 AND fired_at IS NULL",
     )
+    .bind(now_ms)
+    .bind(id)
+    .execute(c)
+    .await?;
+    Ok(n == 1)
 }
 
 /// When the next level falls due (the timer sleeps until then).
@@ -367,8 +366,8 @@ pub struct NewAlert<'a> {
     pub now_ms: i64,
 }
 
-pub async fn insert_alert(c: &mut Conn, a: &NewAlert<'_>) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+pub async fn insert_alert(c: &mut impl Exec, a: &NewAlert<'_>) -> Result<i64> {
+    crate::exec::query(
         "INSERT INTO sla_alerts (company_id, order_id, metric, level, kind, target_role, staff_id, message, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
@@ -381,8 +380,8 @@ pub async fn insert_alert(c: &mut Conn, a: &NewAlert<'_>) -> Result<i64> {
     .bind(a.staff.map(|s| s.0))
     .bind(a.message.to_string())
     .bind(a.now_ms)
-    .fetch_one(c)
-    .await?)
+    .fetch_one_scalar(c)
+    .await
 }
 
 #[derive(Debug, Clone, FromRow)]

@@ -35,7 +35,7 @@ impl App {
         let mut fired = 0;
         loop {
             let now = self.now_ms();
-            let mut tx = self.db.begin().await?;
+            let mut tx = self.db.begin_direct().await?;
             let due = store::claim_due(&mut tx, self.db.backend(), now, BATCH).await?;
             if due.is_empty() {
                 tx.commit().await?;
@@ -68,7 +68,7 @@ impl App {
     /// Raises the alerts of one level, in the timer's transaction.
     async fn fire(
         &self,
-        c: &mut wuye_store::Conn,
+        c: &mut impl wuye_store::Exec,
         t: &TriggerRow,
         now: i64,
     ) -> Result<Option<Reassign>> {
