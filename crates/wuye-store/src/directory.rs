@@ -26,7 +26,7 @@ pub async fn first_company(c: &mut Conn) -> Result<Option<(CompanyId, String)>> 
     Ok(row.map(|(id, n)| (CompanyId(id), n)))
 }
 
-#[derive(FromRow)]
+#[derive(FromRow, serde::Deserialize)]
 struct CommunityRow {
     id: i64,
     company_id: i64,
@@ -71,8 +71,12 @@ pub async fn insert_community(
     Ok(row.into())
 }
 
-pub async fn get_community(c: &mut Conn, company: CompanyId, id: CommunityId) -> Result<Community> {
-    let row: CommunityRow = sqlx::query_as(&format!(
+pub async fn get_community(
+    c: &mut impl Read,
+    company: CompanyId,
+    id: CommunityId,
+) -> Result<Community> {
+    let row: CommunityRow = crate::exec::query(&format!(
         "SELECT {COMMUNITY_COLS} FROM communities WHERE company_id = $1 AND id = $2"
     ))
     .bind(company.0)
@@ -139,7 +143,7 @@ pub async fn delete_community(c: &mut Conn, company: CompanyId, id: CommunityId)
 
 // ---- buildings -------------------------------------------------------------
 
-#[derive(FromRow)]
+#[derive(FromRow, serde::Deserialize)]
 struct BuildingRow {
     id: i64,
     community_id: i64,
@@ -168,8 +172,12 @@ pub async fn insert_building(c: &mut Conn, community: CommunityId, name: &str) -
 }
 
 /// A building, only if it belongs to a community of the company.
-pub async fn get_building(c: &mut Conn, company: CompanyId, id: BuildingId) -> Result<Building> {
-    let row: BuildingRow = sqlx::query_as(
+pub async fn get_building(
+    c: &mut impl Read,
+    company: CompanyId,
+    id: BuildingId,
+) -> Result<Building> {
+    let row: BuildingRow = crate::exec::query(
         "SELECT b.id, b.community_id, b.name FROM buildings b \
          JOIN communities m ON m.id = b.community_id WHERE m.company_id = $1 AND b.id = $2",
     )
@@ -256,11 +264,11 @@ pub async fn insert_entrance(c: &mut Conn, building: BuildingId, name: &str) -> 
 
 /// An entrance with the community it is in, only within the company.
 pub async fn get_entrance(
-    c: &mut Conn,
+    c: &mut impl Read,
     company: CompanyId,
     id: EntranceId,
 ) -> Result<(Entrance, CommunityId)> {
-    let row: (i64, i64, String, i64) = sqlx::query_as(
+    let row: (i64, i64, String, i64) = crate::exec::query(
         "SELECT e.id, e.building_id, e.name, b.community_id FROM entrances e \
          JOIN buildings b ON b.id = e.building_id JOIN communities m ON m.id = b.community_id \
          WHERE m.company_id = $1 AND e.id = $2",

@@ -6,13 +6,13 @@ use crate::{Conn, Exec, Read, Result};
 use sqlx::FromRow;
 use wuye_domain::ids::*;
 
-pub async fn category_teams(c: &mut Conn, company: CompanyId) -> Result<Vec<(String, i64)>> {
-    Ok(sqlx::query_as(
+pub async fn category_teams(c: &mut impl Read, company: CompanyId) -> Result<Vec<(String, i64)>> {
+    crate::exec::query(
         "SELECT category, team_id FROM category_teams WHERE company_id = $1 ORDER BY category",
     )
     .bind(company.0)
     .fetch_all(c)
-    .await?)
+    .await
 }
 
 pub async fn set_category_team(

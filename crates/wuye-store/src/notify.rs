@@ -569,12 +569,10 @@ pub async fn deliveries(c: &mut Conn, f: DeliveryFilter<'_>) -> Result<Vec<Deliv
 }
 
 /// When the next delivery of a channel falls due (workers sleep until then).
-pub async fn next_due(c: &mut Conn, channel: &str) -> Result<Option<i64>> {
+pub async fn next_due(c: &mut impl Read, channel: &str) -> Result<Option<i64>> {
     let sql = "SELECT MIN(next_attempt_at) FROM notify_outbox WHERE channel = $1 \
          AND status IN ('pending', 'sending')";
-    Ok(q!(query_scalar, sql, channel.to_string())
-        .fetch_one(c)
-        .await?)
+    q!(shim, sql, channel.to_string()).fetch_one_scalar(c).await
 }
 
 /// Deliveries per (channel, status), for operators and tests.

@@ -116,8 +116,12 @@ async fn homes_of(c: &mut impl Read, ids: &[i64]) -> Result<Vec<(i64, ResidentHo
         .collect())
 }
 
-pub async fn get_resident(c: &mut Conn, company: CompanyId, id: ResidentId) -> Result<Resident> {
-    let row: ResidentRow = sqlx::query_as(&format!(
+pub async fn get_resident(
+    c: &mut impl Read,
+    company: CompanyId,
+    id: ResidentId,
+) -> Result<Resident> {
+    let row: ResidentRow = crate::exec::query(&format!(
         "SELECT {RESIDENT_COLS} FROM residents WHERE company_id = $1 AND id = $2"
     ))
     .bind(company.0)
@@ -562,7 +566,7 @@ pub async fn list_staff(
 
 // ---- teams -----------------------------------------------------------------
 
-#[derive(FromRow)]
+#[derive(FromRow, serde::Deserialize)]
 struct TeamRow {
     id: i64,
     code: String,
@@ -625,7 +629,7 @@ pub async fn update_team(c: &mut Conn, id: TeamId, f: &TeamFields<'_>, now_ms: i
     Ok(())
 }
 
-async fn assemble_teams(c: &mut Conn, rows: Vec<TeamRow>) -> Result<Vec<Team>> {
+async fn assemble_teams(c: &mut impl Read, rows: Vec<TeamRow>) -> Result<Vec<Team>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let members: Vec<(i64, i64, String, i64)> = if ids.is_empty() {
         vec![]
@@ -636,7 +640,7 @@ async fn assemble_teams(c: &mut Conn, rows: Vec<TeamRow>) -> Result<Vec<Team>> {
         );
         q.bind_list(ids.iter().copied())
             .push(" ORDER BY tm.is_lead DESC, s.id");
-        q.fetch_all(c).await?
+        c.all(q).await?
     };
     Ok(rows
         .into_iter()
@@ -676,8 +680,12 @@ pub async fn get_team(c: &mut Conn, company: CompanyId, id: TeamId) -> Result<Te
 }
 
 /// The team of a company with this code (codes are unique per company).
-pub async fn team_by_code(c: &mut Conn, company: CompanyId, code: &str) -> Result<Option<Team>> {
-    let row: Option<TeamRow> = sqlx::query_as(&format!(
+pub async fn team_by_code(
+    c: &mut impl Read,
+    company: CompanyId,
+    code: &str,
+) -> Result<Option<Team>> {
+    let row: Option<TeamRow> = crate::exec::query(&format!(
         "SELECT {TEAM_COLS} FROM teams WHERE company_id = $1 AND code = $2"
     ))
     .bind(company.0)
@@ -692,7 +700,7 @@ pub async fn team_by_code(c: &mut Conn, company: CompanyId, code: &str) -> Resul
 
 /// Teams of a company; `only` narrows to these ids.
 pub async fn list_teams(
-    c: &mut Conn,
+    c: &mut impl Read,
     company: CompanyId,
     only: Option<&[TeamId]>,
 ) -> Result<Vec<Team>> {
@@ -704,7 +712,7 @@ pub async fn list_teams(
         q.push(" AND id IN ").bind_list(ids.iter().map(|i| i.0));
     }
     q.push(" ORDER BY id");
-    let rows: Vec<TeamRow> = q.fetch_all(&mut *c).await?;
+    let rows: Vec<TeamRow> = c.all(q).await?;
     assemble_teams(c, rows).await
 }
 

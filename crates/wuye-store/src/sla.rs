@@ -335,12 +335,12 @@ pub async fn mark_fired(c: &mut impl Exec, id: i64, now_ms: i64) -> Result<bool>
 }
 
 /// When the next level falls due (the timer sleeps until then).
-pub async fn next_fire_at(c: &mut Conn) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar(
+pub async fn next_fire_at(c: &mut impl Read) -> Result<Option<i64>> {
+    crate::exec::query(
         "SELECT MIN(fire_at) FROM sla_triggers WHERE fired_at IS NULL AND fire_at IS NOT NULL",
     )
-    .fetch_one(c)
-    .await?)
+    .fetch_one_scalar(c)
+    .await
 }
 
 pub async fn triggers(c: &mut Conn, order: i64) -> Result<Vec<TriggerRow>> {

@@ -99,7 +99,7 @@ impl App {
 
     pub async fn get_resident(&self, actor: &Actor, id: ResidentId) -> Result<Resident> {
         let access = actor.require(Resource::Resident, Access::Own)?;
-        let mut c = self.db.read().await?;
+        let mut c = self.db.reader().await?;
         let r = store::get_resident(&mut c, actor.company_id, id)
             .await
             .or_not_found("住户", "resident")?;

@@ -186,7 +186,7 @@ impl App {
         category: Category,
     ) -> Result<Option<Team>> {
         // Only the one team is read: this runs for every new order.
-        let mut c = self.db.read().await?;
+        let mut c = self.db.reader().await?;
         let mapped = store::category_teams(&mut c, company).await?;
         Ok(
             match mapped.iter().find(|(cat, _)| cat == category.code()) {

@@ -211,7 +211,7 @@ impl App {
     /// When the channel's next delivery falls due (None: nothing queued),
     /// read without taking the writer; Err when the database cannot say.
     async fn next_due(&self, channel: Channel) -> std::result::Result<Option<i64>, ()> {
-        let mut c = self.db.read().await.map_err(|_| ())?;
+        let mut c = self.db.reader().await.map_err(|_| ())?;
         store::next_due(&mut c, channel.code())
             .await
             .map_err(|_| ())

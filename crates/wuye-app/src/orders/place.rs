@@ -49,7 +49,7 @@ impl App {
         };
         let text = super::super::directory::opt_text(i.place_text.as_deref(), 100, "place_text")?
             .unwrap_or_default();
-        let mut c = self.db.read().await?;
+        let mut c = self.db.reader().await?;
         let company = actor.company_id;
         let (community, home, building, entrance, base) = match kind {
             PlaceKind::Home => {
@@ -69,7 +69,7 @@ impl App {
                         .get_home(actor, HomeId(id))
                         .await
                         .map_err(|e| with_field(e, "home_id"))?;
-                    c = self.db.read().await?;
+                    c = self.db.reader().await?;
                     h
                 };
                 (

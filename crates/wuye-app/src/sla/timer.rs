@@ -219,7 +219,7 @@ impl App {
     /// When the next level falls due (None: nothing scheduled), read
     /// without taking the writer; Err when the database cannot say.
     async fn next_fire(&self) -> std::result::Result<Option<i64>, ()> {
-        let mut c = self.db.read().await.map_err(|_| ())?;
+        let mut c = self.db.reader().await.map_err(|_| ())?;
         store::next_fire_at(&mut c).await.map_err(|_| ())
     }
 
