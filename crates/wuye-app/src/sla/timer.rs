@@ -54,6 +54,10 @@ impl App {
                 // Escalations and breaches change the KPIs of the order.
                 self.kpi_refresh(&mut tx, CompanyId(t.company_id), t.order_id)
                     .await?;
+                // Direct statements never wait, so a batch of levels would
+                // hold this runtime thread to the end; let other requests
+                // (reads; writers wait for the slot anyway) run in between.
+                tokio::task::yield_now().await;
             }
             tx.commit().await?;
             for r in reassign {
