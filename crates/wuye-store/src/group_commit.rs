@@ -172,7 +172,7 @@ impl WriteGroup {
         if guard.is_none() {
             let tx = match kind {
                 Kind::Sqlx => BatchTx::Sqlx(self.pool.begin_with("BEGIN IMMEDIATE").await?),
-                Kind::Direct => BatchTx::Direct(self.direct_begin()?),
+                Kind::Direct => BatchTx::Direct(self.direct_begin().await?),
             };
             *guard = Some(Batch {
                 id: self.next_id.fetch_add(1, Ordering::Relaxed),
@@ -196,8 +196,11 @@ impl WriteGroup {
         })
     }
 
-    /// The direct writer connection in `BEGIN IMMEDIATE`.
-    fn direct_begin(&self) -> Result<Connection> {
+    /// The direct writer connection in `BEGIN IMMEDIATE`. Taking the lock
+    /// can wait in SQLite's busy handler (another process, or another `Db`,
+    /// holds it), so it waits on a blocking thread, not the runtime's: a
+    /// holder on the same runtime thread could not otherwise finish.
+    async fn direct_begin(&self) -> Result<Connection> {
         let lite = self
             .lite
             .as_ref()
@@ -211,8 +214,10 @@ impl WriteGroup {
             Some(c) => c,
             None => lite.open_writer()?,
         };
-        c.execute_batch("BEGIN IMMEDIATE").map_err(lite_error)?;
-        Ok(c)
+        tokio::task::spawn_blocking(move || c.execute_batch("BEGIN IMMEDIATE").map(|_| c))
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("could not begin a write: {e}")))?
+            .map_err(lite_error)
     }
 
     /// Keeps the direct writer for the next batch, unless the database was
