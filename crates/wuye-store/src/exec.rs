@@ -28,9 +28,20 @@ impl Exec for Conn {
     }
 }
 
-/// The wrappers that lend a sqlx connection write through it.
-macro_rules! exec_through_deref {
+/// The wrappers that lend a sqlx connection read and write through it, so
+/// callers pass `&mut tx` or `&mut c` as they always did.
+macro_rules! through_deref {
     ($($t:ty),*) => {$(
+        impl Read for $t {
+            async fn all<O: ReadRow>(&mut self, q: Sql) -> Result<Vec<O>> {
+                (**self).all(q).await
+            }
+
+            async fn optional<O: ReadRow>(&mut self, q: Sql) -> Result<Option<O>> {
+                (**self).optional(q).await
+            }
+        }
+
         impl Exec for $t {
             async fn execute(&mut self, q: Sql) -> Result<u64> {
                 (**self).execute(q).await
@@ -39,7 +50,7 @@ macro_rules! exec_through_deref {
     )*};
 }
 
-exec_through_deref!(
+through_deref!(
     sqlx::pool::PoolConnection<sqlx::Any>,
     sqlx::Transaction<'_, sqlx::Any>,
     crate::WriteTx

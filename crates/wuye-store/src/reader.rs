@@ -45,27 +45,6 @@ impl Read for Conn {
     }
 }
 
-/// The wrappers that lend a sqlx connection read through it.
-macro_rules! read_through_deref {
-    ($($t:ty),*) => {$(
-        impl Read for $t {
-            async fn all<O: ReadRow>(&mut self, q: Sql) -> Result<Vec<O>> {
-                (**self).all(q).await
-            }
-
-            async fn optional<O: ReadRow>(&mut self, q: Sql) -> Result<Option<O>> {
-                (**self).optional(q).await
-            }
-        }
-    )*};
-}
-
-read_through_deref!(
-    sqlx::pool::PoolConnection<sqlx::Any>,
-    sqlx::Transaction<'_, sqlx::Any>,
-    crate::WriteTx
-);
-
 /// A connection for the hot reads: direct on SQLite, pooled sqlx otherwise.
 pub enum Reader {
     Direct(LiteConn),
@@ -199,7 +178,7 @@ impl LitePool {
     }
 
     pub(crate) fn take(self: &Arc<Self>) -> Result<LiteConn> {
-        if self.closed.load(Ordering::Acquire) {
+        if self.is_closed() {
             return Err(StoreError::Unavailable("the database is closed".into()));
         }
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
@@ -217,38 +196,32 @@ impl LitePool {
     /// The same settings as sqlx's readers (see `db::sqlite_pragmas`), and
     /// `query_only`: this path never writes.
     fn open(&self) -> rusqlite::Result<Connection> {
-        let c = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        c.busy_timeout(self.busy)?;
-        c.execute_batch(
-            "PRAGMA query_only = ON; PRAGMA foreign_keys = ON; \
-             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -4000;",
-        )?;
-        c.set_prepared_statement_cache_capacity(64);
-        Ok(c)
+        self.connect("PRAGMA query_only = ON;", 64)
     }
 
     /// The connection of SQLite's direct write transactions (see
     /// `direct_write`): the same settings as sqlx's writer, including
     /// `synchronous = FULL`, so a COMMIT is on disk when it returns.
     pub(crate) fn open_writer(&self) -> Result<Connection> {
-        if self.closed.load(Ordering::Acquire) {
+        if self.is_closed() {
             return Err(StoreError::Unavailable("the database is closed".into()));
         }
+        self.connect("PRAGMA synchronous = FULL;", 128)
+            .map_err(lite_error)
+    }
+
+    /// A connection to the file with the settings both kinds share, then
+    /// `role`'s own pragmas; `statements`: prepared statements kept.
+    fn connect(&self, role: &str, statements: usize) -> rusqlite::Result<Connection> {
         let c = Connection::open_with_flags(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(lite_error)?;
-        c.busy_timeout(self.busy).map_err(lite_error)?;
-        c.execute_batch(
-            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -4000;",
-        )
-        .map_err(lite_error)?;
-        c.set_prepared_statement_cache_capacity(128);
+        )?;
+        c.busy_timeout(self.busy)?;
+        c.execute_batch(&format!(
+            "{role} PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -4000;"
+        ))?;
+        c.set_prepared_statement_cache_capacity(statements);
         Ok(c)
     }
 

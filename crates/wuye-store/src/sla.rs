@@ -139,7 +139,7 @@ pub async fn calendar_in_use(c: &mut Conn, company: CompanyId, id: i64) -> Resul
 // ---- the order's history ---------------------------------------------------
 
 /// The states an order entered, oldest first (the first is its creation).
-pub async fn state_history(c: &mut impl Exec, order: i64) -> Result<Vec<(i64, String)>> {
+pub async fn state_history(c: &mut impl Read, order: i64) -> Result<Vec<(i64, String)>> {
     crate::exec::query(
         "SELECT at, to_state FROM work_order_events WHERE order_id = $1 AND to_state IS NOT NULL ORDER BY id",
     )
@@ -456,7 +456,7 @@ pub async fn unread_alerts(c: &mut Conn, staff: StaffId) -> Result<i64> {
 
 /// Staff of a community with a role, active (for escalation recipients).
 pub async fn staff_with_role(
-    c: &mut impl Exec,
+    c: &mut impl Read,
     company: CompanyId,
     community: CommunityId,
     role: &str,
@@ -474,7 +474,7 @@ pub async fn staff_with_role(
 
 /// Active staff of a company with a role, in any community.
 pub async fn staff_with_role_in_company(
-    c: &mut impl Exec,
+    c: &mut impl Read,
     company: CompanyId,
     role: &str,
 ) -> Result<Vec<i64>> {

@@ -5,7 +5,7 @@ mod rollups;
 pub use rollups::*;
 
 use crate::sql::Sql;
-use crate::{Conn, Exec, Result};
+use crate::{Conn, Exec, Read, Result};
 use sqlx::FromRow;
 use wuye_domain::ids::*;
 
@@ -20,7 +20,7 @@ pub struct ContribRow {
     pub den: i64,
 }
 
-pub async fn contributions(c: &mut impl Exec, order: i64) -> Result<Vec<ContribRow>> {
+pub async fn contributions(c: &mut impl Read, order: i64) -> Result<Vec<ContribRow>> {
     crate::exec::query(
         "SELECT metric, day, community_id, team_id, assignee_id, num, den FROM kpi_order_contrib WHERE order_id = $1",
     )
@@ -217,7 +217,7 @@ pub async fn alerts(c: &mut Conn, company: CompanyId, open_only: bool) -> Result
 }
 
 /// Whether an SLA escalation level fired for an order.
-pub async fn escalated(c: &mut impl Exec, order: i64) -> Result<bool> {
+pub async fn escalated(c: &mut impl Read, order: i64) -> Result<bool> {
     let n: i64 = crate::exec::query("SELECT COUNT(*) FROM sla_triggers WHERE order_id = $1 AND level >= 0 AND fired_at IS NOT NULL")
         .bind(order)
         .fetch_one_scalar(c)

@@ -296,8 +296,7 @@ pub async fn set_rating(
     .bind(return_visit.map(str::to_string))
     .bind(id)
     .execute(c)
-    .await?
-    ;
+    .await?;
     Ok(n == 1)
 }
 
@@ -399,7 +398,7 @@ pub async fn duplicate_candidates(
 /// The latest repair of this home and category closed (or resolved) since a
 /// moment, if any: the new order repeats it.
 pub async fn recent_repair(
-    c: &mut impl Exec,
+    c: &mut impl Read,
     home: HomeId,
     category: &str,
     since_ms: i64,
@@ -458,7 +457,7 @@ pub async fn next_auto_accept(c: &mut Conn) -> Result<Option<i64>> {
 /// The latest complaint about the same home (or, for public places, the same
 /// building) in a window, of the same category when both have one.
 pub async fn recent_complaint(
-    c: &mut impl Exec,
+    c: &mut impl Read,
     company: CompanyId,
     home: Option<HomeId>,
     building: Option<BuildingId>,
