@@ -16,7 +16,7 @@ use wuye_domain::ids::*;
 use wuye_domain::search::index_terms;
 use wuye_domain::time::default_zone;
 use wuye_domain::values::{Name, Phone};
-use wuye_domain::work_order::similarity::{DUPLICATE_THRESHOLD, similarity};
+use wuye_domain::work_order::similarity::{DUPLICATE_THRESHOLD, Shingles};
 use wuye_domain::work_order::{
     self as wo, Channel, Command, Grade, Kind, OrderText, Priority, kinds::default_priority,
 };
@@ -103,10 +103,11 @@ impl App {
             exclude,
         )
         .await?;
+        let new = Shingles::of(text);
         let mut out: Vec<DuplicateCandidate> = rows
             .into_iter()
             .filter_map(|r| {
-                let s = similarity(text, &r.text);
+                let s = new.similarity(&Shingles::of(&r.text));
                 (s >= DUPLICATE_THRESHOLD).then(|| DuplicateCandidate {
                     id: r.id,
                     number: r.number,

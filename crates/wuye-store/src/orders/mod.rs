@@ -364,26 +364,34 @@ pub async fn duplicate_candidates(
     since_ms: i64,
     exclude: Option<i64>,
 ) -> Result<Vec<Candidate>> {
-    // `+company_id`, `+community_id`: not index terms. Without statistics
-    // SQLite otherwise walks work_orders_company_idx newest first to satisfy
-    // ORDER BY id (23 s at 1,000,000 orders) instead of taking the home's few
-    // rows from work_orders_home_idx and sorting them. PostgreSQL reads `+x`
-    // as x.
+    // `+company_id`: not an index term, or SQLite without statistics walks
+    // work_orders_company_idx newest first to satisfy ORDER BY id (23 s at
+    // 1,000,000 orders). A home's orders come from work_orders_home_idx
+    // (`+community_id`, so that the community's index is not chosen
+    // instead); a public place's last day from work_orders_place_recent_idx
+    // (community, building, created_at where home_id IS NULL). PostgreSQL
+    // reads `+x` as x.
     let mut s = Sql::new(
         "SELECT id, number, text, state, place_label, created_at FROM work_orders WHERE +company_id = ",
     );
-    s.bind(company.0)
-        .push(" AND +community_id = ")
-        .bind(community.0);
+    s.bind(company.0);
     match (home, building) {
         (Some(h), _) => {
-            s.push(" AND home_id = ").bind(h.0);
+            s.push(" AND +community_id = ")
+                .bind(community.0)
+                .push(" AND home_id = ")
+                .bind(h.0);
         }
         (None, Some(b)) => {
-            s.push(" AND home_id IS NULL AND building_id = ").bind(b.0);
+            s.push(" AND community_id = ")
+                .bind(community.0)
+                .push(" AND home_id IS NULL AND building_id = ")
+                .bind(b.0);
         }
         (None, None) => {
-            s.push(" AND home_id IS NULL AND building_id IS NULL");
+            s.push(" AND community_id = ")
+                .bind(community.0)
+                .push(" AND home_id IS NULL AND building_id IS NULL");
         }
     }
     s.push(" AND created_at >= ").bind(since_ms);

@@ -1,7 +1,9 @@
 //! Order lists whose pages come from more than one query: a search whose
 //! matches lie far apart in the id space (on PostgreSQL the newest ids are
-//! walked first, older matches come from the full-text index), and a team's
-//! queue by deadline (read through the team's own deadline index).
+//! walked first, older matches come from the full-text index), a team's
+//! queue by deadline (read through the team's own deadline index), and the
+//! duplicate candidates of a public place (read through the place's own
+//! index of recent orders).
 
 use crate::backend_tests;
 use crate::common::Backend;
@@ -12,7 +14,8 @@ use std::sync::Arc;
 
 backend_tests!(
     search_pages_reach_far_older_matches,
-    one_team_deadline_queue_keeps_order_and_team
+    one_team_deadline_queue_keeps_order_and_team,
+    public_place_duplicates_stay_at_their_place
 );
 
 /// Moves the id sequence of work orders on, as if 100,000 orders had come in
@@ -120,4 +123,56 @@ async fn one_team_deadline_queue_keeps_order_and_team(t: Arc<TestApp>) {
     let (_, filtered) = agent.get(&by_filter).await;
     assert_eq!(list_ids(&filtered), expected);
     assert_eq!(walk_one_by_one(&agent, &by_filter).await, expected);
+}
+
+/// A public place's duplicates are the open orders of the same building, or
+/// of the same community's grounds: never a home's, another building's or
+/// the grounds' for a building.
+async fn public_place_duplicates_stay_at_their_place(t: Arc<TestApp>) {
+    let agent = t.login("agent").await;
+    let ids = |v: &Value| -> Vec<i64> {
+        v["duplicates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_i64().unwrap())
+            .collect()
+    };
+    let at_building =
+        json!({"kind": "repair", "text": "楼道灯不亮", "building_id": t.fx.building_a.0});
+    let on_grounds = json!({"kind": "repair", "text": "楼道灯不亮", "community_id": t.fx.a.0, "place_kind": "grounds"});
+    let at_home = json!({"kind": "repair", "text": "楼道灯不亮", "home_id": t.fx.home_a101.0, "resident_id": t.fx.res_a.0});
+    let first = create(&agent, at_building.clone()).await;
+    assert_eq!(ids(&first), Vec::<i64>::new());
+    let building_1 = first["order"]["id"].as_i64().unwrap();
+    // The same words elsewhere in the community are other places.
+    let grounds_1 = create(&agent, on_grounds.clone()).await;
+    assert_eq!(ids(&grounds_1), Vec::<i64>::new(), "grounds ≠ building");
+    let home_1 = create(&agent, at_home).await;
+    assert_eq!(ids(&home_1), Vec::<i64>::new(), "a home ≠ its building");
+    // The same place again: offered, newest first.
+    let second = create(
+        &agent,
+        json!({"kind": "repair", "text": "3单元楼道的灯坏了不亮", "building_id": t.fx.building_a.0}),
+    )
+    .await;
+    assert_eq!(ids(&second), vec![building_1]);
+    let building_2 = second["order"]["id"].as_i64().unwrap();
+    let (_, shown) = agent.post("/api/v1/orders/duplicates", at_building).await;
+    let shown: Vec<i64> = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    let mut expected = vec![building_1, building_2];
+    let mut got = shown.clone();
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected, "the desk's check before saving");
+    let grounds_2 = create(&agent, on_grounds).await;
+    assert_eq!(
+        ids(&grounds_2),
+        vec![grounds_1["order"]["id"].as_i64().unwrap()]
+    );
 }
