@@ -236,6 +236,12 @@ pub async fn touch_assigned(c: &mut impl Exec, staff: StaffId, now_ms: i64) -> R
 
 /// Counts for the live figures: (orders that went through dispatch,
 /// dispatched automatically, of those corrected, needing a human).
+///
+/// Read from the window's orders by creation time (`work_orders_created_idx`).
+/// Without `+` on the company, SQLite (which has no statistics) took
+/// `work_orders_dispatch_idx` (company, dispatch status) and looked up the
+/// creation time of every dispatched order of all time: 1.25 s for 30 days
+/// at 1,000,000 orders, 0.13–0.19 s now. PostgreSQL reads `+x` as x.
 pub async fn stats(
     c: &mut Conn,
     company: CompanyId,
@@ -246,7 +252,7 @@ pub async fn stats(
          CAST(COALESCE(SUM(CASE WHEN dispatch_status IN ('auto', 'team', 'pool') THEN 1 ELSE 0 END), 0) AS BIGINT), \
          CAST(COALESCE(SUM(CASE WHEN dispatch_status IN ('auto', 'team', 'pool') AND dispatch_corrected = 1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
          CAST(COALESCE(SUM(CASE WHEN dispatch_status = 'queue' THEN 1 ELSE 0 END), 0) AS BIGINT) \
-         FROM work_orders WHERE company_id = $1 AND created_at >= $2 AND dispatch_status <> 'none' \
+         FROM work_orders WHERE +company_id = $1 AND created_at >= $2 AND dispatch_status <> 'none' \
          AND state NOT IN ('cancelled', 'merged')",
     )
     .bind(company.0)
