@@ -241,7 +241,8 @@ pub async fn touch_assigned(c: &mut impl Exec, staff: StaffId, now_ms: i64) -> R
 /// Without `+` on the company, SQLite (which has no statistics) took
 /// `work_orders_dispatch_idx` (company, dispatch status) and looked up the
 /// creation time of every dispatched order of all time: 1.25 s for 30 days
-/// at 1,000,000 orders, 0.13–0.19 s now. PostgreSQL reads `+x` as x.
+/// at 1,000,000 orders, 0.13–0.19 s now. On PostgreSQL `+x` has x's value;
+/// its planner, which has statistics, chooses the same index.
 pub async fn stats(
     c: &mut Conn,
     company: CompanyId,

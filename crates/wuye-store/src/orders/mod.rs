@@ -369,8 +369,9 @@ pub async fn duplicate_candidates(
     // 1,000,000 orders). A home's orders come from work_orders_home_idx
     // (`+community_id`, so that the community's index is not chosen
     // instead); a public place's last day from work_orders_place_recent_idx
-    // (community, building, created_at where home_id IS NULL). PostgreSQL
-    // reads `+x` as x.
+    // (community, building, created_at where home_id IS NULL). On
+    // PostgreSQL `+x` has x's value; its planner, which has statistics,
+    // does not use it as an index term either.
     let mut s = Sql::new(
         "SELECT id, number, text, state, place_label, created_at FROM work_orders WHERE +company_id = ",
     );
