@@ -1,9 +1,9 @@
-//! Order lists whose pages come from more than one query: a search whose
-//! matches lie far apart in the id space (on PostgreSQL the newest ids are
-//! walked first, older matches come from the full-text index), a team's
-//! queue by deadline (read through the team's own deadline index), and the
-//! duplicate candidates of a public place (read through the place's own
-//! index of recent orders).
+//! Order lookups whose speed rests on a particular index or plan, checked
+//! for the rows they give: a search whose matches lie far apart in the id space (on
+//! PostgreSQL the newest ids are walked first, older matches come from the
+//! full-text index), a team's queue by deadline (read through the team's
+//! own deadline index), and the duplicate candidates of a public place
+//! (read through the place's own index of recent orders).
 
 use crate::backend_tests;
 use crate::common::Backend;
