@@ -289,6 +289,18 @@ async fn malformed_requests_get_coded_errors(t: Arc<TestApp>) {
     assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "query_invalid"));
     assert_eq!(v["error"]["field"], "limit", "{v}");
     assert_eq!(v["error"]["message"], "查询参数 limit 的值无法识别", "{v}");
+    // An empty value is no value (a form's filter left blank), not a bad one.
+    let (s, all) = admin.get("/api/v1/homes").await;
+    let (s2, blank) = admin
+        .get("/api/v1/homes?community_id=&building_id=&q=&limit=")
+        .await;
+    assert_eq!((s, s2), (StatusCode::OK, StatusCode::OK), "{blank}");
+    assert_eq!(all, blank);
+    let (s, v) = admin.get("/api/v1/homes?building_id=&limit=lots").await;
+    assert_eq!(
+        (s, code(&v), v["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, "query_invalid", Some("limit"))
+    );
     let (s, v) = admin.get("/api/v1/homes?limit=5000").await;
     assert_eq!(
         (s, code(&v)),

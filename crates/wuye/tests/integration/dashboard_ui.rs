@@ -80,6 +80,12 @@ async fn desk_follows_the_dashboards_drill_down(t: Arc<TestApp>) {
     assert!(!page.body.contains("楼道噪音"));
     assert!(page.body.contains("班组 工程部·水电班"), "{}", page.body);
 
+    // A filter left blank is no filter: the whole queue, no filter named.
+    let blank = sup.get("/desk?queue=all&team_id=&kind=&q=").await;
+    assert_eq!(blank.status, StatusCode::OK, "{}", blank.body);
+    assert!(blank.body.contains("楼道噪音"), "{}", blank.body);
+    assert!(!blank.body.contains("清除筛选"), "{}", blank.body);
+
     // Person: the repair only, the person named; a person-scoped
     // dashboard's tiles keep the person.
     let tech = t.fx.tech.0;
