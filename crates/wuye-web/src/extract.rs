@@ -1,10 +1,11 @@
 //! Extractors whose rejections are coded errors in the caller's language,
 //! instead of axum's plain-text ones.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum_extra::extract::QueryRejection;
 use serde::de::DeserializeOwned;
 use wuye_domain::{Error, ErrorKind};
 
@@ -172,7 +173,9 @@ fn path_rejection(rej: PathRejection) -> Error {
     }
 }
 
-/// Query string parameters; bad ones answer 400 `query_invalid`.
+/// Query string parameters; bad ones answer 400 `query_invalid`. Read by
+/// axum-extra's `Query` (serde_html_form): an empty value of an optional
+/// parameter is none, as browsers send a form's blank filter (`team_id=`).
 pub struct Query<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for Query<T>
@@ -182,35 +185,15 @@ where
 {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        match query_of::<T>(parts) {
-            Ok(v) => Ok(Query(v)),
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum_extra::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum_extra::extract::Query(v)) => Ok(Query(v)),
             Err(rej) => Err(query_rejection(rej).into()),
         }
     }
 }
 
-/// The query string's parameters, an empty value counting as none: a form
-/// whose "any" choice is left sends `team_id=`, and a filter left blank
-/// means no filter, not a number that cannot be read.
-pub(crate) fn query_of<T: DeserializeOwned>(parts: &Parts) -> Result<T, QueryRejection> {
-    let query = parts.uri.query().unwrap_or("");
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| !pair.is_empty() && !pair.ends_with('=') && pair.contains('='))
-        .collect();
-    if kept.len() == query.split('&').count() {
-        return axum::extract::Query::<T>::try_from_uri(&parts.uri).map(|q| q.0);
-    }
-    // Only the query matters to the parser; the kept pairs came from a
-    // valid URI, so "/?" and them parse again.
-    let uri: axum::http::Uri = format!("/?{}", kept.join("&"))
-        .parse()
-        .unwrap_or_else(|_| axum::http::Uri::from_static("/"));
-    axum::extract::Query::<T>::try_from_uri(&uri).map(|q| q.0)
-}
-
-/// axum's text is "Failed to deserialize query string: <field>: <serde's
+/// axum-extra's text is "Failed to deserialize query string: <field>: <serde's
 /// words>"; the Chinese message names the field in words of its own rather
 /// than quoting serde's English.
 pub(crate) fn query_rejection(rej: QueryRejection) -> Error {

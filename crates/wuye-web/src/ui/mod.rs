@@ -196,8 +196,8 @@ where
         parts: &mut axum::http::request::Parts,
         app: &App,
     ) -> Result<Self, Self::Rejection> {
-        match crate::extract::query_of::<T>(parts) {
-            Ok(q) => Ok(UiQuery(q)),
+        match axum_extra::extract::Query::<T>::from_request_parts(parts, app).await {
+            Ok(axum_extra::extract::Query(q)) => Ok(UiQuery(q)),
             Err(rej) => {
                 let e = AppError::from(crate::extract::query_rejection(rej));
                 let v = Viewer::from_request_parts(parts, app).await?;
