@@ -74,8 +74,9 @@ pub struct Company {
     pub teams: Vec<TeamInfo>,
     /// The team of each category (`Category::ALL` order).
     pub team_of: Vec<usize>,
-    /// (resident, home) of bench-r1 … bench-r200.
-    pub bench_residents: Vec<(usize, usize)>,
+    /// (resident, homes) of bench-r1 … bench-r200: each owns
+    /// `BENCH_HOMES_EACH` homes of one community.
+    pub bench_residents: Vec<(usize, Vec<usize>)>,
     pub sla: Setup,
     /// The directory's bulk rows, written before any order.
     pub home_rows: Vec<HomeRow>,
@@ -269,10 +270,22 @@ pub async fn build(
     let community_ids: Vec<CommunityId> = communities.iter().map(|m| CommunityId(m.id)).collect();
 
     // The bench residents: owners with sign-ins, spread over the communities.
+    // Each owns many homes, so that W1's orders (and the seed's orders by
+    // bench residents) fall on random homes as a real day's do, instead of
+    // piling hundreds of open orders onto 200 homes.
     let mut bench_residents = Vec::new();
+    let mut bench_homes = std::collections::HashSet::new();
     for k in 1..=super::BENCH_RESIDENTS {
         let m = &communities[(k - 1) % communities.len()];
-        let h = rng.random_range(m.homes.clone());
+        let room = m.homes.len() - bench_homes.iter().filter(|h| m.homes.contains(*h)).count();
+        let want = super::BENCH_HOMES_EACH.min(room).max(1);
+        let mut owned = Vec::with_capacity(want);
+        while owned.len() < want {
+            let h = rng.random_range(m.homes.clone());
+            if bench_homes.insert(h) || room == 0 {
+                owned.push(h);
+            }
+        }
         resident_id += 1;
         let p = Person {
             id: resident_id,
@@ -301,13 +314,15 @@ pub async fn build(
             created_at,
             updated_at: created_at,
         });
-        link_rows.push(ResidentHomeRow {
-            resident_id: p.id,
-            home_id: homes[h].id,
-            relation: Relation::Owner.code(),
-        });
-        homes[h].residents.push(residents.len() as u32);
-        bench_residents.push((residents.len(), h));
+        for &h in &owned {
+            link_rows.push(ResidentHomeRow {
+                resident_id: p.id,
+                home_id: homes[h].id,
+                relation: Relation::Owner.code(),
+            });
+            homes[h].residents.push(residents.len() as u32);
+        }
+        bench_residents.push((residents.len(), owned));
         residents.push(p);
     }
 

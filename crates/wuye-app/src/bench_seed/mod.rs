@@ -38,6 +38,10 @@ pub const BENCH_PASSWORD: &str = "bench2026";
 pub const BENCH_AGENTS: usize = 20;
 pub const BENCH_TECHS: usize = 40;
 pub const BENCH_RESIDENTS: usize = 200;
+/// Homes owned by each bench resident (2,000 in all): W1 creates its orders
+/// at random ones of them. A landlord's handful, not hundreds: every request
+/// of a resident reads the resident's homes.
+pub const BENCH_HOMES_EACH: usize = 10;
 
 /// Orders per batch handed from the generator to the sink.
 const BATCH_ORDERS: usize = 10_000;

@@ -296,6 +296,19 @@ async fn a_seeded_database_is_what_the_application_would_have_made() {
         wuye_store::kpi::wide_drift(&mut c, company).await.unwrap()
     };
     assert_eq!(drift(app.clone()).await, vec![], "seeded wide rollups");
+    // A bench resident owns many homes, so that W1 (which picks a random
+    // one of the signed-in resident's homes) spreads its orders.
+    {
+        let mut c = app.db.read().await.unwrap();
+        let owned: i64 = wuye_store::exec::query(
+            "SELECT COUNT(*) FROM resident_homes rh JOIN residents r ON r.id = rh.resident_id \
+             JOIN users u ON u.id = r.user_id WHERE u.username = 'bench-r1'",
+        )
+        .fetch_one_scalar(&mut c)
+        .await
+        .unwrap();
+        assert_eq!(owned, BENCH_HOMES_EACH as i64);
+    }
     let ids: Vec<i64> = {
         let mut c = app.db.read().await.unwrap();
         wuye_store::kpi::order_ids(&mut c, company, 0, 5_000)

@@ -177,8 +177,11 @@ impl<'a> Generator<'a> {
         let co = self.co;
         self.made += 1;
         // Every 20th order is by a bench resident, at their home.
-        let bench = (dup_of.is_none() && self.made % 20 == 1)
-            .then(|| co.bench_residents[((self.made / 20) as usize) % co.bench_residents.len()]);
+        let bench = (dup_of.is_none() && self.made % 20 == 1).then(|| {
+            let (r, homes) =
+                &co.bench_residents[((self.made / 20) as usize) % co.bench_residents.len()];
+            (*r, pick(&mut self.rng, homes))
+        });
         let mut kind = match dup_of {
             Some(m) => CORES[m.core].kind,
             None if survivor => self.kind_for(State::Merged),
