@@ -199,11 +199,22 @@ impl App {
 
     /// The actor behind a session token, or `unauthenticated`.
     pub async fn authenticate(&self, token: &str) -> Result<Actor> {
+        let hash = token_hash(token);
+        let now = self.now_ms();
+        // Before the read: a write committed during it makes the entry stale.
+        let generation = wuye_store::write_generation();
+        if let Some(actor) = self.callers.get(&hash, generation, now) {
+            return Ok(actor);
+        }
         // The session, the account and its roles as of one moment.
         let mut r = self.db.reader().await?;
         r.snapshot()?;
-        match accounts::session_user(&mut r, &token_hash(token), self.now_ms()).await? {
-            Some(u) => self.actor_with(&mut r, &u).await,
+        match accounts::session_user(&mut r, &hash, now).await? {
+            Some(u) => {
+                let actor = self.actor_with(&mut r, &u).await?;
+                self.callers.put(hash, actor.clone(), generation, now);
+                Ok(actor)
+            }
             None => Err(Error::unauthenticated().into()),
         }
     }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod bench_seed;
+pub mod callers;
 pub mod demo;
 pub mod demo_orders;
 pub mod directory;
@@ -85,6 +86,8 @@ pub struct App {
     pub sla_wakeup: Arc<tokio::sync::Notify>,
     /// The dispatch classifier each company uses, by model version.
     pub models: dispatch::ModelCache,
+    /// Signed-in callers recently looked up (see `callers`).
+    pub callers: Arc<callers::CallerCache>,
 }
 
 impl App {
@@ -99,6 +102,7 @@ impl App {
             notices,
             sla_wakeup: Arc::new(tokio::sync::Notify::new()),
             models: Default::default(),
+            callers: Default::default(),
         }
     }
 

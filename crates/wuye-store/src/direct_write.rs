@@ -30,7 +30,11 @@ impl DirectTx {
     /// Returns once the transaction is on disk (with its batch on SQLite).
     pub async fn commit(self) -> Result<()> {
         match self {
-            DirectTx::Direct(m) => m.commit().await,
+            DirectTx::Direct(m) => {
+                let done = m.commit().await;
+                crate::note_write();
+                done
+            }
             DirectTx::Sqlx(tx) => tx.commit().await,
         }
     }

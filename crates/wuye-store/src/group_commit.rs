@@ -449,10 +449,12 @@ pub enum WriteTx {
 
 impl WriteTx {
     pub async fn commit(self) -> Result<()> {
-        match self {
-            WriteTx::Single(tx) => Ok(tx.commit().await?),
+        let done = match self {
+            WriteTx::Single(tx) => tx.commit().await.map_err(Into::into),
             WriteTx::Grouped(m) => m.commit().await,
-        }
+        };
+        crate::note_write();
+        done
     }
 
     pub async fn rollback(self) -> Result<()> {

@@ -27,6 +27,26 @@ pub mod sla;
 pub mod sql;
 
 pub use db::{Backend, Db, DbOptions};
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Write transactions this process has finished committing (or tried to).
+static WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// Changes whenever a write transaction of this process commits, so a cache
+/// of what was read can tell that it may be stale: read the generation
+/// first, then the rows, and keep them only while the generation holds.
+/// Process-wide (not per database): a write to any database moves it, which
+/// only costs a cache some misses.
+pub fn write_generation() -> u64 {
+    WRITES.load(Ordering::Acquire)
+}
+
+/// Called after every COMMIT attempt: an attempt that failed may still have
+/// changed the database (an error after the commit reached the disk).
+pub(crate) fn note_write() {
+    WRITES.fetch_add(1, Ordering::AcqRel);
+}
 pub use direct_write::DirectTx;
 pub use error::StoreError;
 pub use exec::Exec;

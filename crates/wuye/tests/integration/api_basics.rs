@@ -11,6 +11,7 @@ backend_tests!(
     login_by_username_and_phone,
     wrong_password_is_refused_and_throttled,
     logout_ends_the_session,
+    a_change_to_the_caller_counts_at_the_next_request,
     session_cookie_is_httponly_and_samesite,
     password_change_signs_out_other_sessions,
     errors_speak_the_callers_language,
@@ -124,6 +125,38 @@ async fn logout_ends_the_session(t: Arc<TestApp>) {
         forged.get("/api/v1/auth/me").await.0,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// Callers are kept in memory between requests (`wuye_app::callers`); a
+/// change made through the application must still show at once, not after
+/// the cache's second.
+async fn a_change_to_the_caller_counts_at_the_next_request(t: Arc<TestApp>) {
+    let agent = t.login("agent").await;
+    let admin = t.login("admin").await;
+    for _ in 0..2 {
+        let (s, me) = agent.get("/api/v1/auth/me").await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(me["roles"], json!(["agent"]), "{me}");
+    }
+    let staff = format!("/api/v1/staff/{}", t.fx.agent.0);
+    let (s, v) = admin
+        .patch(&staff, json!({"roles": ["agent", "supervisor"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, me) = agent.get("/api/v1/auth/me").await;
+    assert_eq!(s, StatusCode::OK);
+    let mut roles: Vec<&str> = me["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    roles.sort();
+    assert_eq!(roles, ["agent", "supervisor"], "{me}");
+    let (s, v) = admin.delete(&staff).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = agent.get("/api/v1/auth/me").await;
+    assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
 }
 
 async fn session_cookie_is_httponly_and_samesite(t: Arc<TestApp>) {
