@@ -393,11 +393,7 @@ impl App {
         ));
         orders::index_text(&mut tx, self.db.backend(), id, &terms).await?;
         let prediction_json = match &prediction {
-            Some((version, p)) => {
-                let mut json = serde_json::to_value(p).map_err(crate::AppError::internal)?;
-                json["model_version"] = serde_json::json!(version);
-                Some(json.to_string())
-            }
+            Some((version, p)) => Some(crate::dispatch::stored_prediction(p, *version)?),
             None => None,
         };
         // The dispatch step joins the creation's transaction: one commit, and

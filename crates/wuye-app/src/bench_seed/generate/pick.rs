@@ -23,13 +23,11 @@ impl Generator<'_> {
             Some(p) => {
                 let sure = f64::from(p.category.confidence) >= crate::dispatch::DEFAULT_THRESHOLD;
                 let same = Category::parse(&p.category.label).ok() == Some(c.category);
-                let mut json = serde_json::to_value(p).unwrap_or_default();
-                json["model_version"] = serde_json::json!(0);
                 (
                     sure && same,
                     sure && !same,
                     p.urgency.label.clone(),
-                    Some(Str::from(json.to_string())),
+                    crate::dispatch::stored_prediction(p, 0).ok().map(Str::from),
                 )
             }
             None => (false, false, String::new(), None),
