@@ -98,11 +98,17 @@ impl App {
                 .await?;
         }
         let community = CommunityId(o.community_id);
-        let handler: Vec<i64> = match (o.assignee_id, o.team_id) {
+        let mut handler: Vec<i64> = match (o.assignee_id, o.team_id) {
             (Some(a), _) => vec![a],
             (None, Some(team)) => store::team_leads(c, TeamId(team)).await?,
             (None, None) => o.owner_id.into_iter().collect(),
         };
+        if handler.is_empty() {
+            // Nobody holds the order: a resident's order waiting in the
+            // dispatcher queue, or a team without a lead. The community's
+            // supervisors dispatch, so they are told, not nobody.
+            handler = store::staff_with_role(c, company, community, "supervisor").await?;
+        }
         let what = format!(
             "工单 {}（{}）的{}时限",
             o.number,

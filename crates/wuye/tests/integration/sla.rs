@@ -12,6 +12,7 @@ use wuye_store::{Db, DbOptions};
 backend_tests!(
     default_policies_set_the_clocks,
     timer_fires_each_level_exactly_once,
+    an_order_nobody_holds_warns_the_supervisors,
     hold_pauses_the_resolution_clock,
     catch_up_after_downtime_fires_once,
     two_nodes_never_fire_twice,
@@ -170,6 +171,47 @@ async fn timer_fires_each_level_exactly_once(t: Arc<TestApp>) {
         "{m}"
     );
     assert_eq!(t.app.run_sla_timer().await.unwrap(), 0);
+}
+
+/// A resident's order the classifier is unsure of waits in the dispatcher
+/// queue with no team, person or owner: its warning goes to the
+/// community's supervisors, who dispatch, instead of to nobody.
+async fn an_order_nobody_holds_warns_the_supervisors(t: Arc<TestApp>) {
+    let admin = t.login("admin").await;
+    let (s, v) = admin
+        .put(
+            "/api/v1/dispatch/settings",
+            json!({"threshold": 1.0, "capacity": 8, "enabled": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let resident = t.login("13900000001").await;
+    let o = create(
+        &resident,
+        json!({"kind": "repair", "text": "那个东西又坏了，你们来看看吧", "home_id": t.fx.home_a101.0}),
+    )
+    .await;
+    let id = o["order"]["id"].as_i64().unwrap();
+    let (_, d) = t
+        .login("agent")
+        .await
+        .get(&format!("/api/v1/orders/{id}"))
+        .await;
+    assert!(d["order"]["team_id"].is_null(), "{d}");
+    assert!(d["order"]["owner_id"].is_null(), "{d}");
+    assert!(d["order"]["assignee_id"].is_null(), "{d}");
+    let response = clock(&d, "response")["target_minutes"].as_i64().unwrap();
+    t.clock.advance_minutes(response * 9 / 10); // past 80%, not yet due
+    assert_eq!(t.app.run_sla_timer().await.unwrap(), 1, "the warning");
+    let (_, sup) = t.login("supervisor").await.get("/api/v1/alerts").await;
+    assert!(
+        sup["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "warning" && a["order_id"] == id),
+        "{sup}"
+    );
 }
 
 async fn hold_pauses_the_resolution_clock(t: Arc<TestApp>) {
