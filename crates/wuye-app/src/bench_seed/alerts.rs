@@ -7,7 +7,7 @@ use super::generate::Ids;
 use super::plan::{DAY, MINUTE};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use wuye_domain::sla::{BREACH_LEVEL, EscalationTarget, WARNING_LEVEL};
+use wuye_domain::sla::audience::{FALLBACK, Group, Holders, alert_message, audience};
 use wuye_store::bulk::{AlertRow, Batch, Text, TriggerRow};
 
 /// The order as the timer sees it.
@@ -61,44 +61,30 @@ pub fn add(co: &Company, now: i64, s: &Subject, sla: &Sla, out: Out) {
             .find(|h| h.0 <= fired)
             .copied()
             .unwrap_or((0, None, None, None));
-        let handler: Vec<i64> = match (assignee, team) {
-            (Some(a), _) => vec![a],
-            (None, Some(t)) => leads(t),
-            (None, None) => owner.into_iter().collect(),
+        let escalation = usize::try_from(l.level)
+            .ok()
+            .and_then(|n| policy?.escalations.get(n));
+        let holders = Holders {
+            assignee,
+            team,
+            owner,
         };
-        let what = format!(
-            "工单 {}（{}）的{}时限",
-            s.number,
-            s.place_label,
-            l.metric.label_zh()
-        );
-        let (kind, role, who, message) = match l.level {
-            WARNING_LEVEL => ("warning", "assignee", handler, format!("{what}即将到期")),
-            BREACH_LEVEL => {
-                let mut who = handler;
-                who.extend(owner);
-                ("breach", "assignee", who, format!("{what}已超时"))
-            }
-            level => {
-                let Some(e) = policy.and_then(|p| p.escalations.get(level as usize)) else {
-                    continue;
-                };
-                let (role, who) = match e.notify {
-                    EscalationTarget::TeamLead => match team {
-                        Some(t) => ("team_lead", leads(t)),
-                        None => ("team_lead", of(&co.supervisors)),
-                    },
-                    EscalationTarget::Supervisor => ("supervisor", of(&co.supervisors)),
-                    EscalationTarget::Manager => ("manager", of(&co.managers)),
-                };
-                let msg = format!(
-                    "{what}已升级至第 {} 级（{}）",
-                    level + 1,
-                    e.notify.label_zh()
-                );
-                ("escalation", role, who, msg)
-            }
+        let Some(aud) = audience(l.level, escalation, holders) else {
+            continue;
         };
+        let members = |g: Group| match g {
+            Group::Staff(s) => vec![s],
+            Group::TeamLeads(t) => leads(t),
+            Group::Supervisors => of(&co.supervisors),
+            Group::Managers => of(&co.managers),
+        };
+        let (kind, mut role) = (aud.kind, aud.role);
+        let mut who: Vec<i64> = aud.groups.into_iter().flat_map(members).collect();
+        if who.is_empty() {
+            who = members(FALLBACK.0);
+            role = FALLBACK.1;
+        }
+        let message = alert_message(s.number, s.place_label, l.metric, l.level, escalation);
         let mut seen = Vec::new();
         for staff in who {
             if seen.contains(&staff) {

@@ -8,6 +8,7 @@ use crate::demo::{GIVEN, SURNAMES};
 use crate::error::Result;
 use crate::sla::refresh::{Setup, ensure_defaults, load_setup};
 use rand::Rng;
+use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use wuye_domain::access::Role;
 use wuye_domain::category::Category;
@@ -272,20 +273,23 @@ pub async fn build(
     // The bench residents: owners with sign-ins, spread over the communities.
     // Each owns many homes, so that W1's orders (and the seed's orders by
     // bench residents) fall on random homes as a real day's do, instead of
-    // piling hundreds of open orders onto 200 homes.
+    // piling hundreds of open orders onto 200 homes. The homes are dealt
+    // from each community's homes in random order: no two bench residents
+    // share one while the community has enough.
+    let shuffled = |m: &Community, rng: &mut ChaCha8Rng| {
+        let mut d: Vec<usize> = m.homes.clone().collect();
+        d.shuffle(rng);
+        d
+    };
+    let mut decks: Vec<Vec<usize>> = communities.iter().map(|m| shuffled(m, rng)).collect();
     let mut bench_residents = Vec::new();
-    let mut bench_homes = std::collections::HashSet::new();
     for k in 1..=super::BENCH_RESIDENTS {
-        let m = &communities[(k - 1) % communities.len()];
-        let room = m.homes.len() - bench_homes.iter().filter(|h| m.homes.contains(*h)).count();
-        let want = super::BENCH_HOMES_EACH.min(room).max(1);
-        let mut owned = Vec::with_capacity(want);
-        while owned.len() < want {
-            let h = rng.random_range(m.homes.clone());
-            if bench_homes.insert(h) || room == 0 {
-                owned.push(h);
-            }
+        let at = (k - 1) % communities.len();
+        if decks[at].len() < super::BENCH_HOMES_EACH {
+            decks[at] = shuffled(&communities[at], rng);
         }
+        let deck = &mut decks[at];
+        let owned = deck.split_off(deck.len().saturating_sub(super::BENCH_HOMES_EACH));
         resident_id += 1;
         let p = Person {
             id: resident_id,

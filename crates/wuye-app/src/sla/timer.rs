@@ -10,7 +10,8 @@ use crate::accounts::system_actor;
 use crate::error::Result;
 use std::time::Duration;
 use wuye_domain::ids::*;
-use wuye_domain::sla::{BREACH_LEVEL, EscalationTarget, Metric, WARNING_LEVEL};
+use wuye_domain::sla::audience::{FALLBACK, Group, Holders, alert_message, audience};
+use wuye_domain::sla::{BREACH_LEVEL, Metric};
 use wuye_domain::work_order::{Command, State};
 use wuye_store::orders;
 use wuye_store::sla::{self as store, NewAlert, TriggerRow};
@@ -98,82 +99,47 @@ impl App {
                 .await?;
         }
         let community = CommunityId(o.community_id);
-        let mut handler: Vec<i64> = match (o.assignee_id, o.team_id) {
-            (Some(a), _) => vec![a],
-            (None, Some(team)) => store::team_leads(c, TeamId(team)).await?,
-            (None, None) => o.owner_id.into_iter().collect(),
+        let escalation = usize::try_from(t.level)
+            .ok()
+            .and_then(|l| policy.as_ref()?.escalations.get(l).cloned());
+        let holders = Holders {
+            assignee: o.assignee_id,
+            team: o.team_id,
+            owner: o.owner_id,
         };
-        if handler.is_empty() {
-            // Nobody holds the order: a resident's order waiting in the
-            // dispatcher queue, or a team without a lead. The community's
-            // supervisors dispatch, so they are told, not nobody.
-            handler = store::staff_with_role(c, company, community, "supervisor").await?;
+        let Some(aud) = audience(t.level, escalation.as_ref(), holders) else {
+            return Ok(None);
+        };
+        let (kind, mut role) = (aud.kind, aud.role);
+        let mut recipients = Vec::new();
+        for g in aud.groups {
+            recipients.extend(members(c, company, community, g).await?);
         }
-        let what = format!(
-            "工单 {}（{}）的{}时限",
-            o.number,
-            o.place_label,
-            metric.label_zh()
+        if recipients.is_empty() {
+            recipients = members(c, company, community, FALLBACK.0).await?;
+            role = FALLBACK.1;
+        }
+        let message = alert_message(
+            &o.number,
+            &o.place_label,
+            metric,
+            t.level,
+            escalation.as_ref(),
         );
-        let (kind, role, recipients, message, mut reassign) = match t.level {
-            WARNING_LEVEL => (
-                "warning",
-                "assignee",
-                handler,
-                format!("{what}即将到期"),
-                None,
-            ),
-            BREACH_LEVEL => {
-                let mut who = handler;
-                who.extend(o.owner_id);
-                ("breach", "assignee", who, format!("{what}已超时"), None)
+        let reassign_to_lead = escalation.as_ref().is_some_and(|e| e.reassign_to_lead);
+        let mut reassign = match (reassign_to_lead, o.team_id, State::parse(&o.state)) {
+            (true, Some(team), Ok(State::Received | State::Dispatched)) => {
+                store::team_leads(c, TeamId(team))
+                    .await?
+                    .first()
+                    .map(|lead| Reassign {
+                        company,
+                        order: o.id,
+                        team: TeamId(team),
+                        lead: StaffId(*lead),
+                    })
             }
-            level => {
-                let Some(e) = policy
-                    .as_ref()
-                    .and_then(|p| p.escalations.get(level as usize))
-                    .cloned()
-                else {
-                    return Ok(None);
-                };
-                let who = match e.notify {
-                    EscalationTarget::TeamLead => match o.team_id {
-                        Some(team) => store::team_leads(c, TeamId(team)).await?,
-                        None => store::staff_with_role(c, company, community, "supervisor").await?,
-                    },
-                    EscalationTarget::Supervisor => {
-                        store::staff_with_role(c, company, community, "supervisor").await?
-                    }
-                    EscalationTarget::Manager => {
-                        store::staff_with_role(c, company, community, "manager").await?
-                    }
-                };
-                let reassign = match (e.reassign_to_lead, o.team_id, State::parse(&o.state)) {
-                    (true, Some(team), Ok(State::Received | State::Dispatched)) => {
-                        store::team_leads(c, TeamId(team))
-                            .await?
-                            .first()
-                            .map(|lead| Reassign {
-                                company,
-                                order: o.id,
-                                team: TeamId(team),
-                                lead: StaffId(*lead),
-                            })
-                    }
-                    _ => None,
-                };
-                let role = match e.notify {
-                    EscalationTarget::TeamLead => "team_lead",
-                    EscalationTarget::Supervisor => "supervisor",
-                    EscalationTarget::Manager => "manager",
-                };
-                let msg = format!(
-                    "{what}已升级至第 {} 级（{}）",
-                    level + 1,
-                    e.notify.label_zh()
-                );
-                ("escalation", role, who, msg, reassign)
-            }
+            _ => None,
         };
         let mut seen = Vec::new();
         for s in recipients {
@@ -262,4 +228,19 @@ impl App {
             }
         }
     }
+}
+
+/// The staff of a group, for the order's community.
+async fn members(
+    c: &mut impl wuye_store::Exec,
+    company: CompanyId,
+    community: CommunityId,
+    g: Group,
+) -> Result<Vec<i64>> {
+    Ok(match g {
+        Group::Staff(s) => vec![s],
+        Group::TeamLeads(t) => store::team_leads(c, TeamId(t)).await?,
+        Group::Supervisors => store::staff_with_role(c, company, community, "supervisor").await?,
+        Group::Managers => store::staff_with_role(c, company, community, "manager").await?,
+    })
 }

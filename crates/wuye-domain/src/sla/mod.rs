@@ -2,6 +2,7 @@
 //! calendar; clocks measure it from the order's history; warnings and
 //! escalation levels fire at thresholds of the counted time.
 
+pub mod audience;
 pub mod calendar;
 pub mod clock;
 pub mod policy;
