@@ -3,8 +3,8 @@
 //!
 //! Pure Rust, in-process, offline: hashed jieba words and character n-grams
 //! ([`features`]), one linear model per question ([`LabelModel`], any
-//! label set: one-vs-rest SVMs for category and kind, softmax regression
-//! for urgency, whose probability the emergency threshold reads), and
+//! label set: one-vs-rest SVMs, confidences from a softmax of their
+//! margins; the emergency threshold reads the urgency head's), and
 //! emergency rules above the urgency model ([`UrgencyRules`], editable
 //! data). The model that ships is trained on `data/dispatch/train.csv`
 //! and bundled into the binary:
@@ -138,15 +138,14 @@ pub fn validate(text: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// The options of the head for one column: its own SVM options, or
-/// softmax for urgency (the emergency threshold is one of its
-/// probabilities).
+/// The options of the head for one column: its own SVM options (none:
+/// softmax regression).
 fn head_options(opts: &TrainOptions, target: Target) -> TrainOptions {
     TrainOptions {
         svm: match target {
             Target::Category => opts.svm,
             Target::Kind => opts.kind_svm,
-            Target::Urgency => None,
+            Target::Urgency => opts.urgency_svm,
         },
         ..opts.clone()
     }

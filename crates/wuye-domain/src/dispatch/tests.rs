@@ -77,12 +77,13 @@ fn training_separates_a_tiny_label_set() {
 
 #[test]
 fn both_solvers_fit_the_tiny_corpus() {
-    // The default category head is an SVM; softmax stays available (and is
-    // what the urgency and kind heads use).
+    // The default heads are SVMs; softmax stays available for each.
     let d = tiny_dataset();
     let svm = small_options();
     let softmax = TrainOptions {
         svm: None,
+        kind_svm: None,
+        urgency_svm: None,
         ..small_options()
     };
     for o in [svm, softmax] {
