@@ -47,6 +47,11 @@ pub struct OrderQuery {
     pub after: Option<String>,
     /// 1–200, default 50
     pub limit: Option<i64>,
+    /// Include each order's stored prediction (its top-3 suggestions and
+    /// deciding words, about 40% of an order's bytes). Default: only in the
+    /// dispatcher queue (`dispatch=queue`), where the dispatcher decides on
+    /// them; an order's own page always has it.
+    pub prediction: Option<bool>,
 }
 
 fn bad_param(field: &str, zh: String, en: String) -> crate::AppError {
@@ -369,6 +374,9 @@ impl App {
                 sort,
                 after,
                 limit: limit + 1,
+                with_prediction: q
+                    .prediction
+                    .unwrap_or(q.dispatch.as_deref() == Some("queue")),
             },
         )
         .await?;

@@ -95,7 +95,9 @@ pub struct OrderView {
     /// A dispatcher corrected the classifier's category after automatic dispatch.
     pub dispatch_corrected: bool,
     /// The classifier's prediction at creation (category, urgency, kind with
-    /// top-3 and confidences, the deciding words, the model version).
+    /// top-3 and confidences, the deciding words, the model version). On the
+    /// order's own page always; in lists only in the dispatcher queue or
+    /// with `prediction=true`.
     /// Passed through as stored: a list of 50 orders spent a tenth of its
     /// time building and writing back these trees.
     #[schema(value_type = Option<Object>)]

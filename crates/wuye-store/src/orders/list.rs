@@ -1,7 +1,7 @@
 //! Order lists: who may see which orders (`Visibility`), the filters of the
 //! queues and searches, and keyset pages sorted by creation or deadline.
 
-use super::{COLS, FROM, OrderRow};
+use super::{COLS, COLS_WITHOUT_PREDICTION, FROM, OrderRow};
 use crate::dialect;
 use crate::sql::Sql;
 use crate::{Backend, Read, Result};
@@ -60,6 +60,18 @@ pub struct ListQuery<'a> {
     /// (sort key, id) of the last row of the previous page.
     pub after: Option<(i64, i64)>,
     pub limit: i64,
+    /// Read each order's stored prediction (else the rows carry none).
+    pub with_prediction: bool,
+}
+
+impl ListQuery<'_> {
+    fn cols(&self) -> &'static str {
+        if self.with_prediction {
+            COLS
+        } else {
+            COLS_WITHOUT_PREDICTION
+        }
+    }
 }
 
 impl OrderFilter {
@@ -87,6 +99,7 @@ pub async fn list(c: &mut impl Read, backend: Backend, q: &ListQuery<'_>) -> Res
     if q.sort == Sort::Deadline {
         return deadline_page(c, backend, q).await;
     }
+    let cols = q.cols();
     let f = q.filter;
     let by_created_at = f.by_created_at();
     if backend == Backend::Postgres && f.fts.is_some() && !by_created_at {
@@ -103,7 +116,7 @@ pub async fn list(c: &mut impl Read, backend: Backend, q: &ListQuery<'_>) -> Res
             "FROM work_order_fts JOIN work_orders o ON o.id = work_order_fts.rowid",
             1,
         );
-        let mut s = Sql::new(&format!("SELECT {COLS} {from} WHERE work_order_fts MATCH "));
+        let mut s = Sql::new(&format!("SELECT {cols} {from} WHERE work_order_fts MATCH "));
         s.bind(text.clone())
             .push(" AND o.company_id = ")
             .bind(q.company.0);
@@ -115,10 +128,10 @@ pub async fn list(c: &mut impl Read, backend: Backend, q: &ListQuery<'_>) -> Res
         } else {
             Hint::None
         };
-        let head = format!("SELECT {COLS} {FROM} WHERE +o.company_id = ");
+        let head = format!("SELECT {cols} {FROM} WHERE +o.company_id = ");
         filtered(&head, backend, q, hint)
     } else {
-        let head = format!("SELECT {COLS} {FROM} WHERE o.company_id = ");
+        let head = format!("SELECT {cols} {FROM} WHERE o.company_id = ");
         filtered(&head, backend, q, Hint::None)
     };
     match q.after {
@@ -172,6 +185,7 @@ async fn pg_search_page(
     backend: Backend,
     q: &ListQuery<'_>,
 ) -> Result<Vec<OrderRow>> {
+    let cols = q.cols();
     let top = match q.after {
         Some((_, id)) => id,
         None => {
@@ -182,7 +196,7 @@ async fn pg_search_page(
         }
     };
     let floor = top - PG_SEARCH_WINDOW;
-    let head = format!("SELECT {COLS} {FROM} WHERE o.company_id = ");
+    let head = format!("SELECT {cols} {FROM} WHERE o.company_id = ");
     let mut s = filtered(&head, backend, q, Hint::None);
     s.push(" AND o.id < ")
         .bind(top)
@@ -220,6 +234,7 @@ async fn deadline_page(
     backend: Backend,
     q: &ListQuery<'_>,
 ) -> Result<Vec<OrderRow>> {
+    let cols = q.cols();
     let mut rows = Vec::new();
     let in_running = q.after.is_none_or(|(k, _)| k != NO_DEADLINE);
     if in_running {
@@ -231,7 +246,7 @@ async fn deadline_page(
             Hint::DeadlineOrder
         };
         let head = format!(
-            "SELECT {COLS} {FROM} WHERE o.id IN (SELECT o.id FROM work_orders o \
+            "SELECT {cols} {FROM} WHERE o.id IN (SELECT o.id FROM work_orders o \
              WHERE o.next_deadline_at IS NOT NULL AND +o.company_id = "
         );
         let mut s = filtered(&head, backend, q, hint);
@@ -260,7 +275,7 @@ async fn deadline_page(
     // find them and they are sorted. `+company_id` keeps SQLite, which has no
     // statistics, off the company index.
     let head = format!(
-        "SELECT {COLS} {FROM} WHERE o.id IN (SELECT o.id FROM work_orders o \
+        "SELECT {cols} {FROM} WHERE o.id IN (SELECT o.id FROM work_orders o \
          WHERE +o.next_deadline_at IS NULL AND +o.company_id = "
     );
     let mut s = filtered(&head, backend, q, Hint::None);

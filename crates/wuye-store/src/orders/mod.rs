@@ -69,14 +69,29 @@ pub struct OrderRow {
     pub community_name: String,
 }
 
-const COLS: &str = "o.id, o.company_id, o.number, o.kind, o.channel, o.state, o.priority, o.grade, o.category, \
+/// An order row's columns, with what stands for the stored prediction.
+macro_rules! order_cols {
+    ($prediction:literal) => {
+        concat!(
+            "o.id, o.company_id, o.number, o.kind, o.channel, o.state, o.priority, o.grade, o.category, \
     o.community_id, o.place_kind, o.home_id, o.building_id, o.entrance_id, o.place_text, o.place_label, \
     o.reporter_resident_id, o.reporter_staff_id, o.contact_name, o.contact_phone, o.text, o.team_id, \
     o.assignee_id, o.owner_id, o.transfer_count, o.reopen_count, o.dispute_count, o.repeat_of, o.merged_into, \
     o.rating, o.rating_comment, o.rated_at, o.return_visit_due, o.return_visit_reason, o.created_at, \
     o.updated_at, o.dispatched_at, o.accepted_at, o.finished_at, o.resolved_at, o.closed_at, o.cancelled_at, \
-    o.auto_accept_at, o.next_deadline_at, o.version, o.emergency, o.sla_warn_at, o.sla_stage, o.prediction, o.dispatch_status, o.dispatch_corrected, t.name AS team_name, a.name AS assignee_name, \
-    w.name AS owner_name, m.name AS community_name";
+    o.auto_accept_at, o.next_deadline_at, o.version, o.emergency, o.sla_warn_at, o.sla_stage, ",
+            $prediction,
+            ", o.dispatch_status, o.dispatch_corrected, t.name AS team_name, a.name AS assignee_name, \
+    w.name AS owner_name, m.name AS community_name"
+        )
+    };
+}
+
+const COLS: &str = order_cols!("o.prediction");
+
+/// The same without the stored prediction (about 800 of an order's 2,000
+/// bytes in a list), for lists that do not show it.
+const COLS_WITHOUT_PREDICTION: &str = order_cols!("CAST(NULL AS TEXT) AS prediction");
 
 const FROM: &str = "FROM work_orders o JOIN communities m ON m.id = o.community_id \
     LEFT JOIN teams t ON t.id = o.team_id LEFT JOIN staff a ON a.id = o.assignee_id \
