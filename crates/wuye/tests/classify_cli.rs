@@ -116,8 +116,8 @@ fn eval_on_the_test_split() {
     assert_eq!(v["n"], 758);
     assert!(f("accuracy") >= 0.88, "{v}"); // target 0.92: missed (0.884), see BENCHMARKS.md
     assert!(f("top2_accuracy") >= 0.97, "{v}"); // target 0.97: met (0.975)
-    assert!(f("emergency_recall") >= 0.96, "{v}"); // target 0.99: missed (0.967, 118 of 122)
-    assert!(f("emergency_precision") >= 0.89, "{v}"); // target 0.8: met (0.894)
+    assert!(f("emergency_recall") >= 0.98, "{v}"); // target 0.99: missed (0.984, 120 of 122)
+    assert!(f("emergency_precision") >= 0.85, "{v}"); // target 0.8: met (0.857)
     assert!(f("macro_f1") >= 0.88, "{v}"); // 0.885
     assert!(f("kind_accuracy") >= 0.90, "{v}");
     assert_eq!(v["per_category"].as_array().unwrap().len(), 16);
