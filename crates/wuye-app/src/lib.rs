@@ -51,8 +51,8 @@ pub struct AppConfig {
     pub return_visit_sample_percent: u8,
     /// What a photo upload may be.
     pub photo_limits: photos::PhotoLimits,
-    /// Epochs of the urgency head when retraining the dispatch classifier
-    /// (fewer in tests); the category and kind SVMs run a fixed 30 passes.
+    /// At most this many passes over the data per head when retraining the
+    /// dispatch classifier (fewer in tests: `TrainOptions::with_epochs`).
     pub dispatch_train_epochs: u32,
 }
 

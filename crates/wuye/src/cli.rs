@@ -222,7 +222,7 @@ pub struct ClassifyTrainArgs {
     /// 训练哪一列（category 也接受 label 列）/ the column to learn (category also means a `label` column)
     #[arg(long, value_parser = ["category", "label", "kind", "urgency"])]
     pub labels: Option<String>,
-    /// 紧急程度模型的训练轮数（类别与类型是支持向量机，固定迭代 30 遍）/ epochs of the urgency head (category and kind are SVMs with a fixed 30 passes)
+    /// 每个模型最多训练的遍数（默认：支持向量机 30 遍；软最大回归 120 轮）/ at most this many passes over the data per head (default: 30 for the SVM heads, 120 epochs for a softmax one)
     #[arg(long)]
     pub epochs: Option<u32>,
     /// 随机种子（相同数据与种子得到相同模型）/ seed (same data and seed, same model)
@@ -241,7 +241,7 @@ pub struct ClassifyCvArgs {
     /// 评估哪一列（category 也接受 label 列）/ the column to learn (category also means a `label` column)
     #[arg(long, value_parser = ["category", "label", "kind", "urgency"])]
     pub labels: Option<String>,
-    /// 紧急程度模型的训练轮数（类别与类型是支持向量机，固定迭代 30 遍）/ epochs of the urgency head (category and kind are SVMs with a fixed 30 passes)
+    /// 每个模型最多训练的遍数（默认：支持向量机 30 遍；软最大回归 120 轮）/ at most this many passes over the data per head (default: 30 for the SVM heads, 120 epochs for a softmax one)
     #[arg(long)]
     pub epochs: Option<u32>,
     /// 随机种子 / seed

@@ -217,7 +217,7 @@ impl App {
         let epochs = self.config.dispatch_train_epochs;
         let (bytes, metrics) = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, serde_json::Value)> {
             let data = Dataset::from_csv(&corpus)?;
-            let opts = TrainOptions { epochs, ..Default::default() };
+            let opts = TrainOptions::default().with_epochs(epochs);
             let c = Classifier::train(&data, &opts, |_| {})?;
             let model = Model::Classifier(Box::new(c));
             let report = evaluate(&model, &Dataset::from_csv(TEST_CSV)?)?;

@@ -96,6 +96,24 @@ impl Default for TrainOptions {
     }
 }
 
+impl TrainOptions {
+    /// The same options with at most `epochs` passes over the data for every
+    /// head: the epochs of a softmax head, and the SVM heads' coordinate
+    /// descent passes when those are more (a quick training for tests and
+    /// trials; the defaults are 120 epochs and 30 passes).
+    pub fn with_epochs(mut self, epochs: u32) -> Self {
+        let epochs = epochs.max(1);
+        self.epochs = epochs;
+        for s in [&mut self.svm, &mut self.kind_svm, &mut self.urgency_svm]
+            .into_iter()
+            .flatten()
+        {
+            s.passes = s.passes.min(epochs);
+        }
+        self
+    }
+}
+
 /// Progress of a training run, for a caller that wants to show it.
 #[derive(Debug, Clone, Copy)]
 pub struct EpochProgress {

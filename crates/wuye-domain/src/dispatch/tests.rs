@@ -364,3 +364,16 @@ fn evaluation_and_cross_validation_report() {
         .is_err()
     );
 }
+
+#[test]
+fn fewer_epochs_cap_every_heads_passes() {
+    let quick = TrainOptions::default().with_epochs(2);
+    assert_eq!(quick.epochs, 2);
+    for s in [quick.svm, quick.kind_svm, quick.urgency_svm] {
+        assert_eq!(s.expect("the default heads are SVMs").passes, 2);
+    }
+    let long = TrainOptions::default().with_epochs(100);
+    assert_eq!(long.epochs, 100);
+    assert_eq!(long.urgency_svm.unwrap().passes, 30, "never more passes");
+    assert_eq!(TrainOptions::default().with_epochs(0).epochs, 1);
+}

@@ -270,7 +270,7 @@ fn target_of(labels: Option<&str>) -> Target {
 fn options(epochs: Option<u32>, seed: Option<u64>) -> TrainOptions {
     let mut o = TrainOptions::default();
     if let Some(e) = epochs {
-        o.epochs = e.max(1);
+        o = o.with_epochs(e);
     }
     if let Some(s) = seed {
         o.seed = s;
