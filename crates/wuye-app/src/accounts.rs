@@ -2,8 +2,8 @@
 //! passwords reset by admins.
 
 use crate::App;
-use crate::auth::hash_password;
 use crate::error::{NotFoundAs, Result};
+use crate::passwords::hash_password;
 use serde::Deserialize;
 use wuye_domain::Error;
 use wuye_domain::access::{Access, Actor, Resource, Role};

@@ -5,9 +5,8 @@
 //! works as a bearer token (API clients) and as the session cookie (web).
 
 use crate::App;
-use crate::error::{AppError, Result};
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use crate::error::Result;
+use crate::passwords::{DUMMY_HASH, hash_password, needs_rehash, verify_password};
 use base64::Engine;
 use rand::RngCore;
 use serde::Serialize;
@@ -18,49 +17,6 @@ use wuye_domain::values::NewPassword;
 use wuye_domain::{Error, ErrorKind};
 use wuye_store::accounts::{self, UserRow};
 use wuye_store::people;
-
-/// At most this many argon2 computations at once. Each takes 19 MiB and a
-/// core for tens of milliseconds: 32 sign-ins at the same moment (as
-/// `wuye bench run` does) pushed the server's peak memory by 300 MB, and a
-/// flood of sign-ins would starve everything else. Waiting sign-ins queue.
-static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    tokio::sync::Semaphore::new(cores)
-});
-
-/// Hashes a password with argon2id (the crate's defaults: 19 MiB, t=2, p=1),
-/// off the async runtime because it is deliberately slow.
-pub async fn hash_password(password: &str) -> Result<String> {
-    let pw = password.to_string();
-    let _permit = HASHING.acquire().await.map_err(AppError::internal)?;
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        Argon2::default()
-            .hash_password(pw.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(AppError::internal)
-    })
-    .await
-    .map_err(AppError::internal)?
-}
-
-pub async fn verify_password(password: &str, hash: &str) -> bool {
-    let (pw, hash) = (password.to_string(), hash.to_string());
-    let Ok(_permit) = HASHING.acquire().await else {
-        return false;
-    };
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// A hash of nothing in particular, verified against when the login names no
-/// account, so that "no such user" takes as long as "wrong password".
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0P8dCpiEQmiWdl4tFihl0dqvJoGtqpI4Ck3OYj2NITg";
 
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -159,6 +115,13 @@ impl App {
                 false
             }
         };
+        // A hash made with older parameters is replaced now that the
+        // password is known; hashed before the write transaction, which
+        // must not wait on argon2.
+        let rehashed = match &user {
+            Some(u) if ok && needs_rehash(&u.password_hash) => Some(hash_password(password).await?),
+            _ => None,
+        };
         let now = self.now_ms();
         let mut tx = self.db.begin().await?;
         let Some(user) = user.filter(|_| ok) else {
@@ -176,6 +139,10 @@ impl App {
                 return Err(e);
             }
         };
+        if let Some(hash) = &rehashed {
+            accounts::replace_password_hash(&mut tx, UserId(user.id), &user.password_hash, hash)
+                .await?;
+        }
         let token = new_token();
         let expires = now + self.config.session_ttl_hours * 3_600_000;
         accounts::insert_session(

@@ -4,8 +4,8 @@
 
 use crate::App;
 use crate::accounts::system_actor;
-use crate::auth::hash_password;
 use crate::error::Result;
+use crate::passwords::hash_password;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashSet;

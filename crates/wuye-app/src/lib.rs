@@ -18,6 +18,7 @@ pub mod kpi;
 pub mod notify;
 pub mod orders;
 pub mod page;
+pub mod passwords;
 pub mod photos;
 pub mod sla;
 

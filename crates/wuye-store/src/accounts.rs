@@ -77,6 +77,18 @@ pub async fn set_password(c: &mut Conn, id: UserId, hash: &str, now_ms: i64) -> 
     Ok(())
 }
 
+/// Stores a new hash of the same password (new hashing parameters), unless
+/// the password was changed meanwhile: it is not a password change.
+pub async fn replace_password_hash(c: &mut Conn, id: UserId, old: &str, new: &str) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+        .bind(new.to_string())
+        .bind(id.0)
+        .bind(old.to_string())
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_disabled(c: &mut Conn, id: UserId, disabled: bool) -> Result<()> {
     sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
         .bind(disabled as i64)

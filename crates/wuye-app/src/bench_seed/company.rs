@@ -148,7 +148,7 @@ pub async fn build(
     next_ids: &[i64],
 ) -> Result<Company> {
     let created_at = now - 400 * 86_400_000;
-    let hash = crate::auth::hash_password(BENCH_PASSWORD).await?;
+    let hash = crate::passwords::hash_password(BENCH_PASSWORD).await?;
     let company = dir::insert_company(c, "锦程物业服务有限公司", created_at).await?;
     let mut phones = 0u64;
     let mut next_phone = || {

@@ -10,6 +10,7 @@ backend_tests!(
     health_ready_metrics_and_docs,
     login_by_username_and_phone,
     wrong_password_is_refused_and_throttled,
+    older_password_hashes_are_replaced_at_sign_in,
     logout_ends_the_session,
     a_change_to_the_caller_counts_at_the_next_request,
     session_cookie_is_httponly_and_samesite,
@@ -70,6 +71,54 @@ async fn login_by_username_and_phone(t: Arc<TestApp>) {
     let (_, me) = res.get("/api/v1/auth/me").await;
     assert_eq!(me["roles"], json!(["resident"]));
     assert_eq!(me["homes"], json!([t.fx.home_a101.0]));
+}
+
+/// A hash stored with the earlier parameters (argon2's default, 19 MiB ×
+/// 2 passes) still signs in, and is replaced by one with today's.
+async fn older_password_hashes_are_replaced_at_sign_in(t: Arc<TestApp>) {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::from_b64("c29tZXNhbHRzb21lc2FsdA").unwrap();
+    let old = argon2::Argon2::default()
+        .hash_password(crate::common::fixture::PASSWORD.as_bytes(), &salt)
+        .unwrap()
+        .to_string();
+    assert!(old.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    let stored = || async {
+        let mut c = t.app.db.read().await.unwrap();
+        sqlx::query_scalar::<_, String>("SELECT password_hash FROM users WHERE username = $1")
+            .bind("agent")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap()
+    };
+    let mut tx = t.app.db.begin().await.unwrap();
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
+        .bind(&old)
+        .bind("agent")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(stored().await, old);
+
+    // A wrong password changes nothing.
+    let (s, _) = t
+        .anon()
+        .post(
+            "/api/v1/auth/login",
+            json!({"login": "agent", "password": "wrong-password"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(stored().await, old);
+
+    let agent = t.login("agent").await;
+    assert_eq!(agent.get("/api/v1/auth/me").await.0, StatusCode::OK);
+    let new = stored().await;
+    assert!(new.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{new}");
+    // The new hash signs in, and is kept.
+    t.login("agent").await;
+    assert_eq!(stored().await, new);
 }
 
 async fn wrong_password_is_refused_and_throttled(t: Arc<TestApp>) {
