@@ -109,9 +109,9 @@ fn head(out: &mut Vec<u8>, m: &LabelModel) {
         out.extend_from_slice(&b.to_le_bytes());
     }
     out.extend_from_slice(&m.scale.to_le_bytes());
-    out.extend_from_slice(&(m.row_buckets.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(m.n_weights_rows() as u32).to_le_bytes());
     let mut prev = 0u32;
-    for (r, &b) in m.row_buckets.iter().enumerate() {
+    for (b, r) in m.weighted_buckets() {
         varint(out, b - prev);
         prev = b;
         for q in m.quantised_row(r) {
@@ -320,7 +320,8 @@ fn read_head(r: &mut Reader<'_>) -> Result<LabelModel, Error> {
     if n_rows as u64 > n_buckets || n_rows.saturating_mul(n * 2) > r.bytes.len() {
         return Err(invalid("权重行数越界", "its row count is out of range"));
     }
-    let mut rows = Vec::with_capacity(n_rows);
+    let mut buckets = Vec::with_capacity(n_rows);
+    let mut weights = Vec::with_capacity(n_rows * n);
     let mut bucket: u64 = 0;
     for i in 0..n_rows {
         let d = u64::from(r.varint()?);
@@ -332,13 +333,13 @@ fn read_head(r: &mut Reader<'_>) -> Result<LabelModel, Error> {
             return Err(invalid("权重行越界", "a row is out of range"));
         }
         let raw = r.take(n * 2)?;
-        let q: Vec<i16> = raw
-            .chunks_exact(2)
-            .map(|c| i16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        rows.push((bucket as u32, q));
+        buckets.push(bucket as u32);
+        weights.extend(
+            raw.chunks_exact(2)
+                .map(|c| i16::from_le_bytes([c[0], c[1]])),
+        );
     }
     Ok(LabelModel::from_quantised(
-        labels, cfg, idf, bias, scale, rows,
+        labels, cfg, idf, bias, scale, &buckets, weights,
     ))
 }

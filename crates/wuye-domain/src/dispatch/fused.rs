@@ -45,7 +45,7 @@ impl Fused {
         }
         let per_row = total.div_ceil(LANES).max(1);
         let mut index = vec![NO_ROW; heads[0].index.len()];
-        let mut lines: Vec<Line> = Vec::with_capacity(heads[0].row_buckets.len() * per_row);
+        let mut lines: Vec<Line> = Vec::with_capacity(heads[0].n_weights_rows() * per_row);
         let mut row = vec![0i16; per_row * LANES];
         for (b, slot) in index.iter_mut().enumerate() {
             if heads.iter().all(|h| h.index[b] == u32::MAX) {
@@ -56,9 +56,7 @@ impl Fused {
             for (h, &(at, k)) in heads.iter().zip(&cols) {
                 let r = h.index[b];
                 if r != u32::MAX {
-                    for (dst, q) in row[at..at + k].iter_mut().zip(h.quantised_row(r as usize)) {
-                        *dst = q;
-                    }
+                    row[at..at + k].copy_from_slice(h.quantised_row(r as usize));
                 }
             }
             for chunk in row.chunks_exact(LANES) {

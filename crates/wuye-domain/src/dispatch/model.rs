@@ -133,13 +133,14 @@ pub struct LabelModel {
     /// Inverse document frequencies, shared by the heads trained together.
     pub(crate) idf: Option<Arc<Idf>>,
     pub(crate) bias: Vec<f32>,
-    /// Per bucket: the row of `rows` holding its weights, or `NO_ROW`.
+    /// Per bucket: the row of `weights` holding its weights, or `NO_ROW`.
+    /// Rows are in ascending bucket order.
     pub(crate) index: Vec<u32>,
-    /// `n_rows × n_labels` weights, dequantised.
-    pub(crate) rows: Vec<f32>,
-    /// The bucket of each row (ascending), for serialisation.
-    pub(crate) row_buckets: Vec<u32>,
-    /// The quantisation step of the weights (`w = q × scale`, `q: i16`).
+    /// `n_rows × n_labels` weights in quantisation steps, as in the model
+    /// file (`w = q × scale`). Kept as i16, not dequantised: half the memory
+    /// of f32, and the sums are scaled once per label instead.
+    pub(crate) weights: Vec<i16>,
+    /// The quantisation step of the weights.
     pub(crate) scale: f32,
 }
 
@@ -194,24 +195,25 @@ impl LabelModel {
 
     /// Number of buckets with weights (the model's size).
     pub fn n_weights_rows(&self) -> usize {
-        self.row_buckets.len()
+        self.weights.len() / self.labels.len()
     }
 
     /// Raw scores (logits) of a feature vector.
     pub fn scores(&self, x: &SparseVec) -> Vec<f32> {
-        let k = self.labels.len();
-        let mut s = self.bias.clone();
+        let mut acc = vec![0.0f32; self.labels.len()];
         for &(b, v) in &x.0 {
             let r = self.index[b as usize];
             if r == NO_ROW {
                 continue;
             }
-            let row = &self.rows[r as usize * k..(r as usize + 1) * k];
-            for (si, w) in s.iter_mut().zip(row) {
-                *si += v * w;
+            for (a, &q) in acc.iter_mut().zip(self.quantised_row(r as usize)) {
+                *a += v * f32::from(q);
             }
         }
-        s
+        acc.iter()
+            .zip(&self.bias)
+            .map(|(&a, &b)| b + a * self.scale)
+            .collect()
     }
 
     /// Class probabilities of a feature vector, in label order.
@@ -450,35 +452,36 @@ impl LabelModel {
         let k = labels.len();
         let max = w.iter().fold(0.0f32, |m, x| m.max(x.abs()));
         let scale = if max > 0.0 { max / 32767.0 } else { 1.0 };
-        let mut q_rows: Vec<(u32, Vec<i16>)> = Vec::new();
+        let mut buckets = Vec::new();
+        let mut weights = Vec::new();
+        let mut q = vec![0i16; k];
         for (b, row) in w.chunks_exact(k).enumerate() {
-            let q: Vec<i16> = row
-                .iter()
-                .map(|x| (x / scale).round().clamp(-32767.0, 32767.0) as i16)
-                .collect();
+            for (qi, x) in q.iter_mut().zip(row) {
+                *qi = (x / scale).round().clamp(-32767.0, 32767.0) as i16;
+            }
             if q.iter().any(|&v| v != 0) {
-                q_rows.push((b as u32, q));
+                buckets.push(b as u32);
+                weights.extend_from_slice(&q);
             }
         }
-        Self::from_quantised(labels, cfg, None, bias, scale, q_rows)
+        Self::from_quantised(labels, cfg, None, bias, scale, &buckets, weights)
     }
 
-    /// Builds the model from quantised rows (ascending buckets).
+    /// Builds the model from quantised rows: `weights` holds one row of
+    /// `labels.len()` steps per bucket of `buckets` (ascending, in range).
     pub(crate) fn from_quantised(
         labels: Vec<String>,
         cfg: FeatureConfig,
         idf: Option<Arc<Idf>>,
         bias: Vec<f32>,
         scale: f32,
-        q_rows: Vec<(u32, Vec<i16>)>,
+        buckets: &[u32],
+        weights: Vec<i16>,
     ) -> Self {
+        debug_assert_eq!(weights.len(), buckets.len() * labels.len());
         let mut index = vec![NO_ROW; 1usize << cfg.bits];
-        let mut rows = Vec::with_capacity(q_rows.len() * labels.len());
-        let mut row_buckets = Vec::with_capacity(q_rows.len());
-        for (r, (b, q)) in q_rows.into_iter().enumerate() {
+        for (r, &b) in buckets.iter().enumerate() {
             index[b as usize] = r as u32;
-            row_buckets.push(b);
-            rows.extend(q.iter().map(|&v| f32::from(v) * scale));
         }
         Self {
             labels,
@@ -486,18 +489,24 @@ impl LabelModel {
             idf,
             bias,
             index,
-            rows,
-            row_buckets,
+            weights,
             scale,
         }
     }
 
     /// The quantised weights of row `r`.
-    pub(crate) fn quantised_row(&self, r: usize) -> impl Iterator<Item = i16> + '_ {
+    pub(crate) fn quantised_row(&self, r: usize) -> &[i16] {
         let k = self.labels.len();
-        self.rows[r * k..(r + 1) * k]
+        &self.weights[r * k..(r + 1) * k]
+    }
+
+    /// The buckets that have weights with their rows, ascending.
+    pub(crate) fn weighted_buckets(&self) -> impl Iterator<Item = (u32, usize)> + '_ {
+        self.index
             .iter()
-            .map(move |&x| (x / self.scale).round() as i16)
+            .enumerate()
+            .filter(|&(_, &r)| r != NO_ROW)
+            .map(|(b, &r)| (b as u32, r as usize))
     }
 }
 

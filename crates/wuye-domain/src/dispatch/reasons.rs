@@ -18,12 +18,13 @@ impl LabelModel {
         label: usize,
         max: usize,
     ) -> Vec<String> {
-        let n = self.labels.len();
+        let n = self.labels.len() as f32;
         self.reasons_by(feats, x, max, |b| {
             let r = self.index[b as usize];
             (r != NO_ROW).then(|| {
-                let row = &self.rows[r as usize * n..(r as usize + 1) * n];
-                row[label] - row.iter().sum::<f32>() / n as f32
+                let row = self.quantised_row(r as usize);
+                let sum: f32 = row.iter().copied().map(f32::from).sum();
+                self.scale * (f32::from(row[label]) - sum / n)
             })
         })
     }
