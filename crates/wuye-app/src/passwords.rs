@@ -9,11 +9,12 @@
 //! Hashes stored with other parameters still verify, and are replaced at
 //! the next successful sign-in ([`needs_rehash`]).
 //!
-//! Why the memory is kept: allocated afresh for every hash on the runtime's
-//! blocking threads, 32 sign-ins at once left the server's resident memory
-//! 75 MB higher (BENCHMARKS.md, "Peak RSS"). At most [`HASHING`] hashes run
-//! at once, so at most that many buffers are ever made, and each is used
-//! again by the next hash.
+//! Why the memory is kept: so that what sign-ins cost is bounded by the
+//! code, not by what the allocator keeps of freed blocks. At most
+//! [`HASHING`] hashes run at once, so at most that many buffers are ever
+//! made, and each is used again by the next hash. Measured on a fresh
+//! server, 32 sign-ins at once: +43 MB resident with 19 MiB allocated per
+//! hash, +20 MB now (BENCHMARKS.md, the midday build).
 
 use argon2::password_hash::{self, Output, PasswordHash, Salt, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
