@@ -16,11 +16,12 @@
 //! server, 32 sign-ins at once: +43 MB resident with 19 MiB allocated per
 //! hash, +20 MB now (BENCHMARKS.md, the midday build).
 
+use crate::error::AppError;
 use argon2::password_hash::{self, Output, PasswordHash, Salt, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::{LazyLock, Mutex};
 
-/// At most this many argon2 computations at once. Each takes 19 MiB and a
+/// At most this many argon2 computations at once. Each takes 7 MiB and a
 /// core for tens of milliseconds; a flood of sign-ins would starve
 /// everything else. Waiting sign-ins queue.
 static HASHING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
@@ -130,8 +131,7 @@ pub fn needs_rehash(stored: &str) -> bool {
 }
 
 /// Hashes a new password (a fresh random salt) as a PHC string.
-pub async fn hash_password(password: &str) -> Result<String, crate::error::AppError> {
-    use crate::error::AppError;
+pub async fn hash_password(password: &str) -> Result<String, AppError> {
     let pw = password.to_string();
     let _permit = HASHING.acquire().await.map_err(AppError::internal)?;
     tokio::task::spawn_blocking(move || {

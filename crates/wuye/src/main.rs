@@ -22,8 +22,9 @@ const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 /// default on Linux mimalloc commits its 1 GiB arena up front, and then
 /// frees memory by resetting it, which Linux may leave counted as resident;
 /// committed lazily, freed memory is decommitted. Whole `wuye bench run`
-/// at 10,000 orders, three runs each: peak RSS 196–200 MB → 171–175 MB at
-/// the same throughput (BENCHMARKS.md, "Peak RSS"). The environment
+/// at 10,000 orders, three alternated runs each: peak RSS 193–202 MB →
+/// 172–183 MB at the same throughput (BENCHMARKS.md, the midday build of
+/// 2026-11-28). The environment
 /// variable `MIMALLOC_ARENA_EAGER_COMMIT` still decides when it is set.
 ///
 /// It runs before main because the option counts only when the arena is
