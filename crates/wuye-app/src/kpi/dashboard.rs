@@ -12,7 +12,10 @@ use wuye_domain::access::{Actor, Role};
 use wuye_domain::ids::*;
 use wuye_domain::kpi::defs::{KPIS, value};
 use wuye_domain::kpi::{Kpi, Unit};
-use wuye_store::kpi::{self as store, Scope};
+use wuye_store::kpi::{
+    self as store, Scope,
+    Step::{Day, Month},
+};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct DashboardQuery {
@@ -255,26 +258,29 @@ impl App {
             series: series.to_string(),
             value: v,
         };
-        let orders_per_day = store::series(&mut c, company, &scope, f, t, "created:")
+        let orders_per_day = store::series(&mut c, company, &scope, (f, t), "created:", Day)
             .await?
             .into_iter()
             .map(|(m, day, n, _)| point(num_day(day), m.trim_start_matches("created:"), n as f64))
             .collect();
-        let mut months: BTreeMap<(String, String), i64> = BTreeMap::new();
-        for (m, day, n, _) in
-            store::series(&mut c, company, &scope, f, t, "complaint_category:").await?
-        {
-            *months
-                .entry((
-                    format!("{:04}-{:02}", day / 10_000, (day / 100) % 100),
-                    m.trim_start_matches("complaint_category:").to_string(),
-                ))
-                .or_default() += n;
-        }
-        let complaint_types = months
-            .into_iter()
-            .map(|((k, s), n)| point(k, &s, n as f64))
-            .collect();
+        let complaint_types = store::series(
+            &mut c,
+            company,
+            &scope,
+            (f, t),
+            "complaint_category:",
+            Month,
+        )
+        .await?
+        .into_iter()
+        .map(|(m, month, n, _)| {
+            point(
+                format!("{:04}-{:02}", month / 100, month % 100),
+                m.trim_start_matches("complaint_category:"),
+                n as f64,
+            )
+        })
+        .collect();
         let sla_compliance = totals
             .iter()
             .filter(|(m, _)| m.starts_with("sla:"))
@@ -300,22 +306,18 @@ impl App {
                 .collect()
         };
         let repair_24h_trend = per_day(
-            store::series(&mut c, company, &scope, f, t, "repair_24h").await?,
+            store::series(&mut c, company, &scope, (f, t), "repair_24h", Day).await?,
             100.0,
         );
         let satisfaction_trend = per_day(
-            store::series(&mut c, company, &scope, f, t, "satisfaction").await?,
+            store::series(&mut c, company, &scope, (f, t), "satisfaction", Day).await?,
             1.0,
         );
-        let mut busy: BTreeMap<String, i64> = BTreeMap::new();
-        for (m, _, n, _) in store::series(&mut c, company, &scope, f, t, "busy:").await? {
-            *busy
-                .entry(m.trim_start_matches("busy:").to_string())
-                .or_default() += n;
-        }
-        let busy_hours = busy
-            .into_iter()
-            .map(|(k, n)| point(k, "orders", n as f64))
+        // The busy hours are sums over the whole period: the totals hold them.
+        let busy_hours = totals
+            .iter()
+            .filter_map(|(m, (n, _))| Some((m.strip_prefix("busy:")?, n)))
+            .map(|(k, n)| point(k.to_string(), "orders", *n as f64))
             .collect();
         let metrics = [
             "created:repair",

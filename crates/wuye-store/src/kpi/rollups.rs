@@ -329,21 +329,40 @@ pub async fn totals(
     Ok(s.fetch_all(c).await?)
 }
 
-/// Sums per metric and day, for metrics starting with `prefix`.
+/// The step of a [`series`]: its points are days (`yyyymmdd`) or months
+/// (`yyyymm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Day,
+    Month,
+}
+
+/// Sums per metric and day (or month), for metrics starting with `prefix`,
+/// as (metric, day or month, num, den). Months are summed here rather than
+/// by the caller: a year of days is 365 rows per metric to read and hold.
 pub async fn series(
     c: &mut Conn,
     company: CompanyId,
     scope: &Scope,
-    from_day: i64,
-    to_day: i64,
+    (from_day, to_day): (i64, i64),
     prefix: &str,
+    step: Step,
 ) -> Result<Vec<(String, i64, i64, i64)>> {
-    let mut s = Sql::new("SELECT metric, day, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT)");
+    // `day` is an integer yyyymmdd on both backends, so `/ 100` is its month.
+    let point = match step {
+        Step::Day => "day",
+        Step::Month => "day / 100",
+    };
+    let mut s = Sql::new(&format!(
+        "SELECT metric, {point}, CAST(SUM(num) AS BIGINT), CAST(SUM(den) AS BIGINT)"
+    ));
     scoped(&mut s, company, scope, (from_day, to_day), None);
     s.push(" AND metric LIKE ")
         .bind(format!("{}%", crate::dialect::like_escape(prefix)))
         .push(" ESCAPE '\\'");
-    s.push(" GROUP BY metric, day ORDER BY day, metric");
+    s.push(&format!(
+        " GROUP BY metric, {point} ORDER BY {point}, metric"
+    ));
     Ok(s.fetch_all(c).await?)
 }
 

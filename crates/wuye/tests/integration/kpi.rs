@@ -31,16 +31,19 @@ async fn kpis_on_known_orders(t: Arc<TestApp>) {
         json!({"kind": "repair", "text": text, "home_id": t.fx.home_a101.0, "resident_id": t.fx.res_a.0,
         "team_id": t.fx.team_water.0, "assignee_id": t.fx.tech.0, "channel": "app"})
     };
+    // When each counted order was made, for the busy hours and the months.
+    let mut made: Vec<jiff::Zoned> = Vec::new();
+    let mut made_at = |order: &Value| {
+        let at: jiff::Timestamp = order["created_at"].as_str().unwrap().parse().unwrap();
+        made.push(at.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()));
+        order["id"].as_i64().unwrap()
+    };
     // A: finished in 1 h, accepted first time, rated 5.
-    let a = create(&agent, repair("水龙头漏水")).await["order"]["id"]
-        .as_i64()
-        .unwrap();
+    let a = made_at(&create(&agent, repair("水龙头漏水")).await["order"]);
     // B: finished after 30 h (of which 10 h on hold → 20 h counted), reworked once, rated 3.
-    let b = create(&agent, repair("马桶堵了")).await["order"]["id"]
-        .as_i64()
-        .unwrap();
+    let b = made_at(&create(&agent, repair("马桶堵了")).await["order"]);
     // C: still open.
-    create(&agent, repair("阳台门关不上")).await;
+    made_at(&create(&agent, repair("阳台门关不上")).await["order"]);
     // D: cancelled (excluded everywhere).
     let d = create(&agent, repair("不用修了")).await["order"]["id"]
         .as_i64()
@@ -73,7 +76,7 @@ async fn kpis_on_known_orders(t: Arc<TestApp>) {
         .post(&format!("/api/v1/orders/{b}/rating"), json!({"stars": 3}))
         .await;
     // A complaint answered after 30 minutes.
-    let cpl = create(&agent, json!({"kind": "complaint", "text": "楼道太脏", "building_id": t.fx.building_a.0, "grade": "a"})).await["order"]["id"].as_i64().unwrap();
+    let cpl = made_at(&create(&agent, json!({"kind": "complaint", "text": "楼道太脏", "building_id": t.fx.building_a.0, "grade": "a"})).await["order"]);
     t.clock.advance_minutes(30);
     step(
         &agent,
@@ -116,6 +119,34 @@ async fn kpis_on_known_orders(t: Arc<TestApp>) {
     assert_eq!(
         per_day, 4,
         "3 repairs and 1 complaint (the cancelled one left out)"
+    );
+    // The busy hours count the same four orders, each at the weekday and
+    // hour it was made; the complaint counts in its month.
+    let mut expected = std::collections::BTreeMap::new();
+    for z in &made {
+        let key = format!("{}:{:02}", z.weekday().to_monday_one_offset(), z.hour());
+        *expected.entry(key).or_insert(0.0) += 1.0;
+    }
+    let hours: std::collections::BTreeMap<String, f64> = dash["busy_hours"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["key"].as_str().unwrap().to_string(),
+                p["value"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(hours, expected, "{}", dash["busy_hours"]);
+    let months = dash["complaint_types"].as_array().unwrap();
+    assert_eq!(months.len(), 1, "{months:?}");
+    assert_eq!(months[0]["value"], 1.0);
+    let month = &made[3];
+    assert_eq!(
+        months[0]["key"].as_str().unwrap(),
+        format!("{:04}-{:02}", month.year(), month.month()),
+        "{months:?}"
     );
     assert!(
         dash["teams"]
