@@ -49,6 +49,13 @@ impl Backend {
 /// workload slower.
 const SQLITE_POOLED_READERS: u32 = 4;
 
+/// The page cache of each of those readers, in KiB (the writer and the
+/// direct readers keep 4 MB). Their reads sweep many pages once (a
+/// twelve-month dashboard, a search's matches) rather than revisit a few,
+/// so a large cache there holds memory and saves little: a re-read page
+/// comes from the operating system's file cache.
+const POOLED_READER_CACHE_KIB: u32 = 1000;
+
 #[derive(Debug, Clone)]
 pub struct DbOptions {
     /// All connections (PostgreSQL), or sqlx's reader connections on SQLite
@@ -90,10 +97,10 @@ pub struct Db {
 ///   page cache, so 17 connections at the old 32 MB each held over 1 GB of
 ///   resident memory under `wuye bench run`; the operating system's file
 ///   cache, shared by all of them, keeps the hot pages anyway.
-fn sqlite_pragmas(busy_ms: u128) -> String {
+fn sqlite_pragmas(busy_ms: u128, cache_kib: u32) -> String {
     format!(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-         PRAGMA busy_timeout = {busy_ms}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -4000;"
+         PRAGMA busy_timeout = {busy_ms}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{cache_kib};"
     )
 }
 
@@ -138,9 +145,9 @@ impl Db {
         let connect_opts = AnyConnectOptions::from_str(url)?;
         match backend {
             Backend::Sqlite => {
-                let pragmas = sqlite_pragmas(opts.busy_timeout.as_millis());
-                let make = |n: u32| {
-                    let pragmas = pragmas.clone();
+                let busy_ms = opts.busy_timeout.as_millis();
+                let make = |n: u32, cache_kib: u32| {
+                    let pragmas = sqlite_pragmas(busy_ms, cache_kib);
                     AnyPoolOptions::new()
                         .max_connections(n)
                         .min_connections(1)
@@ -153,10 +160,13 @@ impl Db {
                             })
                         })
                 };
-                let write = make(1).connect_with(connect_opts.clone()).await?;
-                let read = make(opts.max_connections.clamp(1, SQLITE_POOLED_READERS))
-                    .connect_with(connect_opts)
-                    .await?;
+                let write = make(1, 4000).connect_with(connect_opts.clone()).await?;
+                let read = make(
+                    opts.max_connections.clamp(1, SQLITE_POOLED_READERS),
+                    POOLED_READER_CACHE_KIB,
+                )
+                .connect_with(connect_opts)
+                .await?;
                 let lite = crate::bulk::sqlite_path(url)
                     .map(|p| Arc::new(LitePool::new(p, opts.busy_timeout)));
                 Ok(Db {
