@@ -5,6 +5,7 @@
 //! a database and reused by every front end.
 
 pub mod access;
+mod bundled;
 pub mod category;
 pub mod directory;
 pub mod dispatch;

@@ -21,7 +21,9 @@ const DICTIONARY_GZ: &[u8] = include_bytes!("../../../data/jieba/dict.txt.gz");
 /// memory whole.
 pub static JIEBA: LazyLock<Jieba> = LazyLock::new(|| {
     let mut text = std::io::BufReader::new(flate2::read::GzDecoder::new(DICTIONARY_GZ));
-    Jieba::with_dict(&mut text).expect("the bundled jieba dictionary is valid")
+    let jieba = Jieba::with_dict(&mut text).expect("the bundled jieba dictionary is valid");
+    crate::bundled::release(DICTIONARY_GZ);
+    jieba
 });
 
 fn is_cjk(c: char) -> bool {

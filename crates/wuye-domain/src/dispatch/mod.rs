@@ -103,7 +103,9 @@ pub struct Classifier {
 }
 
 static BUNDLED: LazyLock<Classifier> = LazyLock::new(|| {
-    match Model::from_bytes(BUNDLED_MODEL).expect("the bundled dispatch model is valid") {
+    let model = Model::from_bytes(BUNDLED_MODEL).expect("the bundled dispatch model is valid");
+    crate::bundled::release(BUNDLED_MODEL);
+    match model {
         Model::Classifier(c) => *c,
         Model::Head(_) => panic!("the bundled dispatch model has three heads"),
     }
