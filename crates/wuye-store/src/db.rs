@@ -49,11 +49,16 @@ impl Backend {
 /// workload slower.
 const SQLITE_POOLED_READERS: u32 = 4;
 
-/// The page cache of each of those readers, in KiB (the writer and the
-/// direct readers keep 4 MB). Their reads sweep many pages once (a
-/// twelve-month dashboard, a search's matches) rather than revisit a few,
-/// so a large cache there holds memory and saves little: a re-read page
-/// comes from the operating system's file cache.
+/// The page cache of sqlx's writer, in KiB (the direct connections of
+/// `reader.rs` keep the same).
+const WRITER_CACHE_KIB: u32 = 4000;
+
+/// The page cache of each pooled reader, in KiB. A twelve-month dashboard
+/// sweeps many pages once, and left each of the four connections holding
+/// 4 MB in turn; at 1 MB a page read again comes from the operating
+/// system's file cache. BENCHMARKS.md ("Build of the afternoon of
+/// 2026-11-28") has the A/B: 18–20 MB less at peak, and a search's tail
+/// perhaps longer (too noisy to say).
 const POOLED_READER_CACHE_KIB: u32 = 1000;
 
 #[derive(Debug, Clone)]
@@ -93,10 +98,11 @@ pub struct Db {
 ///   commits on power loss; we promise that nothing acknowledged is lost).
 /// - foreign_keys=ON: SQLite leaves them off by default.
 /// - busy_timeout: wait for a lock rather than fail at once.
-/// - cache_size = 4 MB per connection: every pooled connection keeps its own
-///   page cache, so 17 connections at the old 32 MB each held over 1 GB of
-///   resident memory under `wuye bench run`; the operating system's file
-///   cache, shared by all of them, keeps the hot pages anyway.
+/// - cache_size = 4 MB for the writer, 1 MB for each pooled reader: every
+///   connection keeps its own page cache, so 17 connections at the old
+///   32 MB each held over 1 GB of resident memory under `wuye bench run`;
+///   the operating system's file cache, shared by all of them, keeps the hot
+///   pages anyway.
 fn sqlite_pragmas(busy_ms: u128, cache_kib: u32) -> String {
     format!(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
@@ -160,7 +166,9 @@ impl Db {
                             })
                         })
                 };
-                let write = make(1, 4000).connect_with(connect_opts.clone()).await?;
+                let write = make(1, WRITER_CACHE_KIB)
+                    .connect_with(connect_opts.clone())
+                    .await?;
                 let read = make(
                     opts.max_connections.clamp(1, SQLITE_POOLED_READERS),
                     POOLED_READER_CACHE_KIB,
