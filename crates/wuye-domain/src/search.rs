@@ -13,8 +13,9 @@ use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 /// jieba's default dictionary without its part-of-speech column, gzip'd
-/// (`data/jieba/README.md` says how it was made and why).
-const DICTIONARY_GZ: &[u8] = include_bytes!("../../../data/jieba/dict.txt.gz");
+/// (`data/jieba/README.md` says how it was made and why). A static: one
+/// copy, whose pages are handed back once read.
+static DICTIONARY_GZ: &[u8] = include_bytes!("../../../data/jieba/dict.txt.gz");
 
 /// The segmenter with its bundled dictionary, loaded once per process. The
 /// dictionary is read through a streaming decoder, so its text is never in

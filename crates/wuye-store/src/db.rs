@@ -49,9 +49,9 @@ impl Backend {
 /// workload slower.
 const SQLITE_POOLED_READERS: u32 = 4;
 
-/// The page cache of sqlx's writer, in KiB (the direct connections of
-/// `reader.rs` keep the same).
-const WRITER_CACHE_KIB: u32 = 4000;
+/// The page cache of every SQLite connection but the pooled readers (sqlx's
+/// writer, and the direct readers and writer of `reader.rs`), in KiB.
+pub(crate) const CACHE_KIB: u32 = 4000;
 
 /// The page cache of each pooled reader, in KiB. A twelve-month dashboard
 /// sweeps many pages once, and left each of the four connections holding
@@ -166,7 +166,7 @@ impl Db {
                             })
                         })
                 };
-                let write = make(1, WRITER_CACHE_KIB)
+                let write = make(1, CACHE_KIB)
                     .connect_with(connect_opts.clone())
                     .await?;
                 let read = make(

@@ -219,7 +219,8 @@ impl LitePool {
         )?;
         c.busy_timeout(self.busy)?;
         c.execute_batch(&format!(
-            "{role} PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -4000;"
+            "{role} PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{};",
+            crate::db::CACHE_KIB
         ))?;
         c.set_prepared_statement_cache_capacity(statements);
         Ok(c)

@@ -49,8 +49,10 @@ use std::sync::LazyLock;
 /// The longest message classified, in characters.
 pub const MAX_CHARS: usize = 2000;
 
-/// The model bundled into the binary (`data/dispatch/model.bin`).
-pub const BUNDLED_MODEL: &[u8] = include_bytes!("../../../../data/dispatch/model.bin");
+/// The model bundled into the binary (`data/dispatch/model.bin`). A static,
+/// not a const, so that there is one copy of it, the one whose pages
+/// `bundled::release` hands back once parsed.
+pub static BUNDLED_MODEL: &[u8] = include_bytes!("../../../../data/dispatch/model.bin");
 
 /// A label and the model's probability for it.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
