@@ -57,8 +57,9 @@ pub(crate) const CACHE_KIB: u32 = 4000;
 /// sweeps many pages once, and left each of the four connections holding
 /// 4 MB in turn; at 1 MB a page read again comes from the operating
 /// system's file cache. BENCHMARKS.md ("Build of the afternoon of
-/// 2026-11-28") has the A/B: 18–20 MB less at peak, and a search's tail
-/// perhaps longer (too noisy to say).
+/// 2026-11-28") has the A/B: 18–20 MB less at peak; searches alone (W4 at
+/// 1,000,000 orders, the evening's A/B) were neither slower nor longer in
+/// the tail than with 4 MB.
 const POOLED_READER_CACHE_KIB: u32 = 1000;
 
 #[derive(Debug, Clone)]
