@@ -70,4 +70,14 @@ impl Exec for DirectTx {
             DirectTx::Sqlx(tx) => tx.execute(q).await,
         }
     }
+
+    async fn execute_last(&mut self, q: Sql) -> Result<()> {
+        match self {
+            DirectTx::Direct(m) => {
+                m.defer(q);
+                Ok(())
+            }
+            DirectTx::Sqlx(tx) => tx.execute(q).await.map(drop),
+        }
+    }
 }

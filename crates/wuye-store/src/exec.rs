@@ -20,11 +20,21 @@ use std::future::Future;
 pub trait Exec: Read {
     /// Runs a statement; how many rows it changed.
     fn execute(&mut self, q: Sql) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Runs a write that nothing later in the transaction reads, as late as
+    /// the transaction allows: in a SQLite group commit, just before the
+    /// batch's COMMIT, after every member's statements (an error there
+    /// fails the whole batch); elsewhere, now.
+    fn execute_last(&mut self, q: Sql) -> impl Future<Output = Result<()>> + Send;
 }
 
 impl Exec for Conn {
     async fn execute(&mut self, q: Sql) -> Result<u64> {
         Ok(q.execute(self).await?)
+    }
+
+    async fn execute_last(&mut self, q: Sql) -> Result<()> {
+        self.execute(q).await.map(drop)
     }
 }
 
@@ -45,6 +55,10 @@ macro_rules! through_deref {
         impl Exec for $t {
             async fn execute(&mut self, q: Sql) -> Result<u64> {
                 (**self).execute(q).await
+            }
+
+            async fn execute_last(&mut self, q: Sql) -> Result<()> {
+                (**self).execute(q).await.map(drop)
             }
         }
     )*};
@@ -76,6 +90,11 @@ impl Query {
 
     pub async fn execute(self, c: &mut impl Exec) -> Result<u64> {
         c.execute(self.0).await
+    }
+
+    /// See [`Exec::execute_last`].
+    pub async fn execute_last(self, c: &mut impl Exec) -> Result<()> {
+        c.execute_last(self.0).await
     }
 
     pub async fn fetch_all<O: ReadRow>(self, c: &mut impl Read) -> Result<Vec<O>> {

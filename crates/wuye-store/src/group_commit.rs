@@ -8,7 +8,10 @@
 //! back only its own savepoint), hands the open transaction to the next
 //! writer when one is waiting, and returns only after the shared COMMIT has
 //! reached the disk. An acknowledged write is therefore as durable as
-//! before; a failed COMMIT fails every member of the batch.
+//! before; a failed COMMIT fails every member of the batch. A member may
+//! leave writes that nothing after them reads for the end of the batch
+//! (`Exec::execute_last`): they run after every member's turn, just before
+//! the COMMIT, and only for members that committed.
 //!
 //! A batch runs either on sqlx's writer connection, or on the direct
 //! writer connection (`rusqlite`, see `direct_write`) for the transactions
@@ -18,7 +21,8 @@
 //!
 //! PostgreSQL has real concurrent writers and keeps one transaction each.
 
-use crate::reader::{LitePool, lite_error};
+use crate::reader::{LitePool, lite_error, run_execute};
+use crate::sql::Sql;
 use crate::{Result, StoreError};
 use rusqlite::Connection;
 use sqlx::{Any, AnyConnection, AnyPool, Transaction};
@@ -110,6 +114,14 @@ struct Batch {
     /// before anyone uses the transaction again.
     undo: bool,
     done: watch::Sender<Outcome>,
+    /// When the batch began, and the time its members spent in their
+    /// turns: the rest of its life is hand-overs between members (logged
+    /// at debug level, to tell the writer's work from its waits).
+    opened: std::time::Instant,
+    busy: Duration,
+    /// Statements the committed members left for the end of the batch
+    /// (`Exec::execute_last`), run in order just before COMMIT.
+    last: Vec<Sql>,
 }
 
 impl WriteGroup {
@@ -180,6 +192,9 @@ impl WriteGroup {
                 members: 0,
                 undo: false,
                 done: watch::channel(None).0,
+                opened: std::time::Instant::now(),
+                busy: Duration::ZERO,
+                last: Vec::new(),
             });
         }
         let batch = guard.as_mut().expect("batch is open");
@@ -193,6 +208,8 @@ impl WriteGroup {
         Ok(Member {
             group: self.clone(),
             guard: Some(guard),
+            since: std::time::Instant::now(),
+            last: Vec::new(),
         })
     }
 
@@ -282,9 +299,21 @@ async fn finish(
             result = Err(e);
         }
     }
+    if result.is_ok()
+        && let BatchTx::Direct(c) = &batch.tx
+    {
+        for q in batch.last.drain(..) {
+            if let Err(e) = run_execute(c, &q) {
+                result = Err(e.to_string());
+                break;
+            }
+        }
+    }
     if result.is_ok() {
         group.commits.fetch_add(1, Ordering::Relaxed);
     }
+    let (members, open, busy) = (batch.members, batch.opened.elapsed(), batch.busy);
+    let ending = std::time::Instant::now();
     let outcome = match (batch.tx, result) {
         (BatchTx::Sqlx(tx), Ok(())) => tx.commit().await.map_err(|e| e.to_string()),
         (BatchTx::Sqlx(tx), Err(e)) => {
@@ -293,6 +322,14 @@ async fn finish(
         }
         (BatchTx::Direct(c), result) => end_direct(group, c, result).await,
     };
+    tracing::debug!(
+        members,
+        open_us = open.as_micros() as u64,
+        turns_us = busy.as_micros() as u64,
+        commit_us = ending.elapsed().as_micros() as u64,
+        ok = outcome.is_ok(),
+        "write batch ended"
+    );
     let _ = batch.done.send(Some(outcome));
 }
 
@@ -330,6 +367,11 @@ async fn end_direct(
 pub struct Member {
     group: Arc<WriteGroup>,
     guard: Option<OwnedMutexGuard<Option<Batch>>>,
+    /// When this member's turn began.
+    since: std::time::Instant,
+    /// Its statements for the end of the batch; they join the batch's only
+    /// when the member commits, so a member that rolls back leaves none.
+    last: Vec<Sql>,
 }
 
 impl Member {
@@ -348,6 +390,16 @@ impl Member {
         }
     }
 
+    /// Keeps a statement for the end of the batch (`Exec::execute_last`).
+    /// Why it pays: SQLite's full-text index writes its pending terms to
+    /// disk at every SAVEPOINT of a transaction that has touched it, so a
+    /// search-term insert in each member wrote one tiny index segment per
+    /// order (and FTS5 then merged them), all inside the writer's turn.
+    /// Inserted after the last member, a batch's terms make one segment.
+    pub(crate) fn defer(&mut self, q: Sql) {
+        self.last.push(q);
+    }
+
     fn batch_mut(&mut self) -> &mut Batch {
         self.guard
             .as_mut()
@@ -363,6 +415,8 @@ impl Member {
             return Err(StoreError::Unavailable(format!("cannot end a write: {e}")));
         }
         batch.members += 1;
+        batch.busy += self.since.elapsed();
+        batch.last.append(&mut self.last);
         self.group.members.fetch_add(1, Ordering::Relaxed);
         let id = batch.id;
         let mut done = batch.done.subscribe();

@@ -183,3 +183,77 @@ async fn an_in_memory_database_writes_through_sqlx() {
     assert_eq!(who, 5);
     tx.commit().await.unwrap();
 }
+
+/// Inserts `who` into `t` now and into `late` at the end of the batch
+/// (`execute_last`), then commits, rolls back or drops the transaction;
+/// whether both rows should stay.
+async fn write_with_last(db: Db, who: i64) -> Result<bool, StoreError> {
+    let mut tx = db.begin_direct().await?;
+    query("INSERT INTO t (who) VALUES ($1)")
+        .bind(who)
+        .execute(&mut tx)
+        .await?;
+    query("INSERT INTO late (who) VALUES ($1)")
+        .bind(who)
+        .execute_last(&mut tx)
+        .await?;
+    tokio::task::yield_now().await;
+    match who % 4 {
+        1 => tx.rollback().await.map(|_| false),
+        2 => {
+            drop(tx);
+            Ok(false)
+        }
+        _ => tx.commit().await.map(|_| true),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statements_left_for_the_end_of_a_batch_keep_only_what_was_committed() {
+    let (db, dir) = fresh_db("last").await;
+    let mut tx = db.begin_direct().await.unwrap();
+    query("CREATE TABLE late (who INTEGER NOT NULL UNIQUE)")
+        .execute(&mut tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let tasks: Vec<_> = (0..200_i64)
+        .map(|who| tokio::spawn(write_with_last(db.clone(), who)))
+        .collect();
+    let mut committed = Vec::new();
+    for (who, t) in tasks.into_iter().enumerate() {
+        if t.await.unwrap().unwrap() {
+            committed.push(who as i64);
+        }
+    }
+    // Settle a batch a dropped member may have left open.
+    write_with_last(db.clone(), 100_000).await.unwrap();
+    committed.push(100_000);
+    assert_eq!(rows(&db).await, committed);
+    let mut r = db.reader().await.unwrap();
+    let late: Vec<i64> = query("SELECT who FROM late ORDER BY who")
+        .fetch_all_scalar(&mut r)
+        .await
+        .unwrap();
+    assert_eq!(late, committed, "a member's last statements share its fate");
+    drop(r);
+
+    // A last statement that fails fails its batch: nothing of it is kept,
+    // and the writer is told.
+    let mut tx = db.begin_direct().await.unwrap();
+    query("INSERT INTO t (who) VALUES (424242)")
+        .execute(&mut tx)
+        .await
+        .unwrap();
+    query("INSERT INTO late (who) VALUES (100000)")
+        .execute_last(&mut tx)
+        .await
+        .unwrap();
+    let e = tx.commit().await;
+    assert!(matches!(e, Err(StoreError::Unavailable(_))), "{e:?}");
+    assert_eq!(rows(&db).await, committed, "the failed batch left nothing");
+    // The writer goes on with the next batch.
+    write_with_last(db.clone(), 100_004).await.unwrap();
+    db.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}

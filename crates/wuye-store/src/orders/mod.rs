@@ -338,12 +338,14 @@ pub async fn set_classification(
 pub async fn index_text(c: &mut impl Exec, backend: Backend, id: i64, terms: &str) -> Result<()> {
     match backend {
         // Orders are indexed once, when created, and never deleted, so the
-        // id has no row to replace.
+        // id has no row to replace. Nothing in the creating transaction
+        // searches, so the terms wait for the end of a group commit's batch
+        // (see `group_commit::Member::defer`).
         Backend::Sqlite => {
             crate::exec::query("INSERT INTO work_order_fts (rowid, terms) VALUES ($1, $2)")
                 .bind(id)
                 .bind(terms.to_string())
-                .execute(c)
+                .execute_last(c)
                 .await?;
         }
         Backend::Postgres => {
