@@ -32,6 +32,29 @@ pub async fn insert_calendar(
     .await
 }
 
+/// Inserts a calendar unless the company has one of that name: its id, or
+/// None. On PostgreSQL an insert of the same name by a transaction still
+/// open waits for that transaction, then inserts nothing if it committed.
+pub async fn insert_calendar_unless_named(
+    c: &mut impl Exec,
+    company: CompanyId,
+    name: &str,
+    spec: &str,
+    now_ms: i64,
+) -> Result<Option<i64>> {
+    let ids: Vec<i64> = crate::exec::query(
+        "INSERT INTO sla_calendars (company_id, name, spec, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) \
+         ON CONFLICT (company_id, name) DO NOTHING RETURNING id",
+    )
+    .bind(company.0)
+    .bind(name.to_string())
+    .bind(spec.to_string())
+    .bind(now_ms)
+    .fetch_all_scalar(c)
+    .await?;
+    Ok(ids.into_iter().next())
+}
+
 pub async fn update_calendar(
     c: &mut Conn,
     company: CompanyId,

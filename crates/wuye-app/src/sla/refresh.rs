@@ -35,7 +35,17 @@ pub(crate) async fn ensure_defaults(c: &mut impl Exec, company: CompanyId, now: 
         return Ok(());
     }
     let always = serde_json::to_string(&CalendarSpec::always()).expect("spec serialises");
-    store::insert_calendar(c, company, "全天候 24×7", &always, now).await?;
+    // The default calendar's name is unique in a company, so it is the
+    // claim: of the writers that find a new company bare at once (on
+    // PostgreSQL, where they run side by side), one inserts it, the others
+    // wait for that one's commit and insert nothing, then read its seed.
+    // Without the claim, each inserted the calendar and all but one failed.
+    if store::insert_calendar_unless_named(c, company, "全天候 24×7", &always, now)
+        .await?
+        .is_none()
+    {
+        return Ok(());
+    }
     for p in wuye_domain::sla::default_policies() {
         store::insert_policy(
             c,

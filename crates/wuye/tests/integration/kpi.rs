@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 backend_tests!(
     kpis_on_known_orders,
+    rollups_of_orders_made_at_once_equal_a_rebuild,
     alerts_raise_and_clear,
     exports_and_scope
 );
@@ -220,6 +221,91 @@ async fn kpis_on_known_orders(t: Arc<TestApp>) {
         (s, code(&v)),
         (StatusCode::UNPROCESSABLE_ENTITY, "period_invalid")
     );
+}
+
+/// Orders made at the same moment share SQLite's group commits, where
+/// their rollup amounts are summed per cell and written at the batch's end:
+/// the result must be the rollups a rebuild from the orders computes.
+async fn rollups_of_orders_made_at_once_equal_a_rebuild(t: Arc<TestApp>) {
+    let agent = t.login("agent").await;
+    let homes = [(t.fx.home_a101, t.fx.res_a), (t.fx.home_a102, t.fx.res_a2)];
+    let texts = [
+        "厨房水龙头漏水",
+        "卫生间灯不亮了",
+        "楼道里有垃圾没人清",
+        "马桶堵了",
+    ];
+    let made = futures::future::join_all((0..48).map(|i| {
+        let (home, resident) = homes[i % homes.len()];
+        let mut body = json!({"kind": "repair", "text": texts[i % texts.len()],
+            "home_id": home.0, "resident_id": resident.0, "channel": "app"});
+        if i % 2 == 0 {
+            // Half go straight to a person, half to the automatic dispatch.
+            body["team_id"] = json!(t.fx.team_water.0);
+            body["assignee_id"] = json!(t.fx.tech.0);
+        }
+        let agent = &agent;
+        async move { create(agent, body).await["order"]["id"].as_i64().unwrap() }
+    }))
+    .await;
+    assert_eq!(made.len(), 48);
+    if let Some((commits, members)) = t.app.db.group_commit_stats() {
+        assert!(
+            members > commits,
+            "some creates shared a COMMIT ({members} in {commits})"
+        );
+    }
+    let sup = t.login("supervisor").await;
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
+        .date();
+    let range = format!(
+        "period=custom&date={}&to={}",
+        today.yesterday().unwrap(),
+        today.tomorrow().unwrap()
+    );
+    let dashboard = || async {
+        let (s, d) = sup.get(&format!("/api/v1/kpi/dashboard?{range}")).await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        d
+    };
+    let before = dashboard().await;
+    let per_day: f64 = before["orders_per_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64().unwrap())
+        .sum();
+    assert_eq!(per_day, 48.0, "{}", before["orders_per_day"]);
+    assert!(t.app.kpi_rebuild(t.fx.company).await.unwrap() >= 48);
+    let after = dashboard().await;
+    for part in ["tiles", "orders_per_day", "busy_hours", "teams"] {
+        assert_eq!(before[part], after[part], "{part}");
+    }
+    // The rollups hold every order's contributions, once.
+    let mut c = t.app.db.read().await.unwrap();
+    let scope = wuye_store::kpi::Scope::default();
+    let mut rolled = wuye_store::kpi::totals(&mut c, t.fx.company, &scope, 0, 99_999_999)
+        .await
+        .unwrap();
+    rolled.retain(|(_, n, d)| *n != 0 || *d != 0);
+    rolled.sort();
+    let mut summed: Vec<(String, i64, i64)> = wuye_store::exec::query(
+        "SELECT k.metric, CAST(SUM(k.num) AS BIGINT), CAST(SUM(k.den) AS BIGINT) \
+         FROM kpi_order_contrib k JOIN work_orders o ON o.id = k.order_id \
+         WHERE o.company_id = $1 GROUP BY k.metric",
+    )
+    .bind(t.fx.company.0)
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    summed.retain(|(_, n, d)| *n != 0 || *d != 0);
+    summed.sort();
+    assert_eq!(rolled, summed);
+    let drift = wuye_store::kpi::wide_drift(&mut c, t.fx.company)
+        .await
+        .unwrap();
+    assert!(drift.is_empty(), "wide rollups drifted: {drift:?}");
 }
 
 async fn alerts_raise_and_clear(t: Arc<TestApp>) {
