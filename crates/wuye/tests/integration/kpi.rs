@@ -15,6 +15,19 @@ backend_tests!(
     exports_and_scope
 );
 
+/// A custom dashboard range from yesterday to `ahead` days after today.
+fn custom_range(ahead: i64) -> String {
+    use jiff::ToSpan;
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
+        .date();
+    format!(
+        "period=custom&date={}&to={}",
+        today.yesterday().unwrap(),
+        today.checked_add(ahead.days()).unwrap()
+    )
+}
+
 fn tile<'a>(d: &'a Value, code: &str) -> &'a Value {
     d["tiles"]
         .as_array()
@@ -88,14 +101,7 @@ async fn kpis_on_known_orders(t: Arc<TestApp>) {
 
     let sup = t.login("supervisor").await;
     // Use a custom range covering the test's (moved) clock.
-    let today = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
-        .date();
-    let range = format!(
-        "period=custom&date={}&to={}",
-        today.yesterday().unwrap(),
-        today.tomorrow().unwrap().tomorrow().unwrap()
-    );
+    let range = custom_range(2);
     let (s, dash) = sup.get(&format!("/api/v1/kpi/dashboard?{range}")).await;
     assert_eq!(s, StatusCode::OK, "{dash}");
     assert_eq!(tile(&dash, "repair_24h")["numerator"], 2, "{dash}");
@@ -256,14 +262,7 @@ async fn rollups_of_orders_made_at_once_equal_a_rebuild(t: Arc<TestApp>) {
         );
     }
     let sup = t.login("supervisor").await;
-    let today = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
-        .date();
-    let range = format!(
-        "period=custom&date={}&to={}",
-        today.yesterday().unwrap(),
-        today.tomorrow().unwrap()
-    );
+    let range = custom_range(1);
     let dashboard = || async {
         let (s, d) = sup.get(&format!("/api/v1/kpi/dashboard?{range}")).await;
         assert_eq!(s, StatusCode::OK, "{d}");
