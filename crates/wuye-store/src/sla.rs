@@ -42,7 +42,7 @@ pub async fn insert_calendar_unless_named(
     spec: &str,
     now_ms: i64,
 ) -> Result<Option<i64>> {
-    let ids: Vec<i64> = crate::exec::query(
+    crate::exec::query(
         "INSERT INTO sla_calendars (company_id, name, spec, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) \
          ON CONFLICT (company_id, name) DO NOTHING RETURNING id",
     )
@@ -50,9 +50,8 @@ pub async fn insert_calendar_unless_named(
     .bind(name.to_string())
     .bind(spec.to_string())
     .bind(now_ms)
-    .fetch_all_scalar(c)
-    .await?;
-    Ok(ids.into_iter().next())
+    .fetch_optional_scalar(c)
+    .await
 }
 
 pub async fn update_calendar(

@@ -245,6 +245,22 @@ fn urgency_rules_fire_and_exceptions_hold() {
         rule("我爸有老年痴呆 早上出门到现在没回来").as_deref(),
         Some("missing_person")
     );
+    // Dangers added at stop 25 from out-of-fold misses, and words left out
+    // because they fired on lesser urgencies (a dog bitten, 贼冷 "very cold").
+    assert_eq!(
+        rule("钥匙锁屋里了 灶上还炖着汤").as_deref(),
+        Some("fire_smoke")
+    );
+    assert_eq!(
+        rule("我爸在卫生间 叫了好几声都不答应").as_deref(),
+        Some("injury_danger")
+    );
+    assert_eq!(
+        rule("成栋楼冇电 好黑").as_deref(),
+        Some("building_power_out")
+    );
+    assert_eq!(rule("邻居的大狗把我家狗咬伤了"), None);
+    assert_eq!(rule("水龙头一滴水都没有 贼冷的天"), None);
     // Explicit negations, devices and procedures are not emergencies.
     assert_eq!(rule("水管没爆 就是接头一直在滴"), None);
     assert_eq!(rule("楼道灯不亮了 没有火花 就是不亮"), None);
