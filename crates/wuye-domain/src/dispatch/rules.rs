@@ -6,6 +6,8 @@
 //! that applies to it occurs too. A pattern is plain text, or pieces joined
 //! by `*`: `水管*爆` matches `水管爆了` and `水管昨晚突然爆了` (each gap at
 //! most [`MAX_GAP`] characters, not across `。！？!?;；` or a line break).
+//! A rule or exception may list `not_within` words: a pattern that starts
+//! inside one of them does not count (`要是` "if" inside `主要是` "mainly").
 
 use super::features::normalise;
 use crate::error::Error;
@@ -35,6 +37,9 @@ struct RuleDef {
     zh: String,
     en: String,
     patterns: Vec<String>,
+    /// Longer words in which a pattern does not mean what it says.
+    #[serde(default)]
+    not_within: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -44,6 +49,8 @@ struct ExceptionDef {
     zh: String,
     en: String,
     patterns: Vec<String>,
+    #[serde(default)]
+    not_within: Vec<String>,
     /// Only for these rules (by name); all rules when empty.
     #[serde(default)]
     rules: Vec<String>,
@@ -103,6 +110,25 @@ fn starts_within(after: &str, pieces: &[String]) -> bool {
     false
 }
 
+/// Whether the position `at` of `text` lies inside an occurrence of one of
+/// `words` (an occurrence that starts before `at` or at it and goes past it).
+fn inside_any(text: &str, at: usize, words: &[String]) -> bool {
+    words.iter().any(|w| {
+        w.char_indices().any(|(back, _)| {
+            at >= back && text.is_char_boundary(at - back) && text[at - back..].starts_with(w)
+        })
+    })
+}
+
+/// The words of a `not_within` list, written as patterns are.
+fn compile_words(words: &[String]) -> Vec<String> {
+    words
+        .iter()
+        .map(|w| squeeze(&normalise(w)))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
 /// The text rules look at: normalised, without spaces.
 fn squeeze(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
@@ -115,6 +141,7 @@ pub struct Rule {
     pub zh: String,
     pub en: String,
     patterns: Vec<Pattern>,
+    not_within: Vec<String>,
 }
 
 /// An exception: when it matches, the rules it applies to do not fire.
@@ -124,6 +151,7 @@ pub struct Exception {
     pub zh: String,
     pub en: String,
     patterns: Vec<Pattern>,
+    not_within: Vec<String>,
     rules: Vec<String>,
 }
 
@@ -232,6 +260,7 @@ impl UrgencyRules {
         for r in file.rule {
             rules.push(Rule {
                 patterns: compile(&r.name, &r.patterns)?,
+                not_within: compile_words(&r.not_within),
                 name: r.name,
                 zh: r.zh,
                 en: r.en,
@@ -255,6 +284,7 @@ impl UrgencyRules {
             }
             exceptions.push(Exception {
                 patterns: compile(&x.name, &x.patterns)?,
+                not_within: compile_words(&x.not_within),
                 name: x.name,
                 zh: x.zh,
                 en: x.en,
@@ -298,13 +328,16 @@ impl UrgencyRules {
             };
             for &(is_exception, owner, p) in candidates {
                 if is_exception {
+                    let x = &self.exceptions[owner];
                     if !exception_hit[owner]
-                        && self.exceptions[owner].patterns[p].matches_at(&text[at..])
+                        && x.patterns[p].matches_at(&text[at..])
+                        && !inside_any(text, at, &x.not_within)
                     {
                         exception_hit[owner] = true;
                     }
                 } else if rule_hit[owner].is_none()
                     && self.rules[owner].patterns[p].matches_at(&text[at..])
+                    && !inside_any(text, at, &self.rules[owner].not_within)
                 {
                     rule_hit[owner] = Some(p);
                 }
@@ -364,6 +397,12 @@ zh = "表扬"
 en = "praise"
 patterns = ["感谢", "表扬"]
 rules = ["trapped"]
+[[exception]]
+name = "hypothetical"
+zh = "假设"
+en = "hypothetical"
+patterns = ["要是"]
+not_within = ["主要是"]
 "#;
 
     fn fired(r: &UrgencyRules, t: &str) -> Option<String> {
@@ -393,6 +432,22 @@ rules = ["trapped"]
         ));
         // The praise exception applies only to "trapped".
         assert_eq!(fired(&r, "感谢！水管爆了"), Some("burst".into()));
+    }
+
+    #[test]
+    fn a_pattern_inside_a_longer_word_does_not_count() {
+        let r = UrgencyRules::parse(RULES).unwrap();
+        // `要是` "if" stops the rule; inside `主要是` "mainly" it does not.
+        assert_eq!(fired(&r, "要是水管爆了怎么办"), None);
+        assert_eq!(
+            fired(&r, "不急的都先放着，主要是水管爆了"),
+            Some("burst".into())
+        );
+        assert_eq!(fired(&r, "主 要 是水管爆了"), Some("burst".into()));
+        // The word elsewhere does not shield a real `要是`.
+        assert_eq!(fired(&r, "主要是问一下，要是水管爆了找谁"), None);
+        assert!(inside_any("主要是", "主".len(), &["主要是".to_string()]));
+        assert!(!inside_any("要是主要", 0, &["主要是".to_string()]));
     }
 
     #[test]

@@ -261,6 +261,17 @@ fn urgency_rules_fire_and_exceptions_hold() {
     );
     assert_eq!(rule("邻居的大狗把我家狗咬伤了"), None);
     assert_eq!(rule("水龙头一滴水都没有 贼冷的天"), None);
+    // Waiting is not a worry about the future, and "mainly" is not "if"
+    // (stop 26): the bundled hypothetical exception held both back.
+    assert_eq!(
+        rule("电梯困人了 我们几个在里面等着").as_deref(),
+        Some("people_trapped")
+    );
+    assert_eq!(
+        rule("灯暗了不急 主要是进水管在喷水 关不住 地上全是水").as_deref(),
+        Some("burst_flood")
+    );
+    assert_eq!(rule("要是水管爆了该找谁"), None);
     // Explicit negations, devices and procedures are not emergencies.
     assert_eq!(rule("水管没爆 就是接头一直在滴"), None);
     assert_eq!(rule("楼道灯不亮了 没有火花 就是不亮"), None);
