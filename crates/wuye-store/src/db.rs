@@ -319,31 +319,40 @@ impl Db {
     }
 }
 
+/// How long closing waits for a pool's connections before it lets them go.
+/// Every transaction that returned from COMMIT is on disk by then
+/// (synchronous = FULL; PostgreSQL's commit), so what is left open holds
+/// nothing acknowledged; SQLite replays its WAL at the next open.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// `Pool::close` of sqlx 0.8 can return with a connection still open
 /// (sqlx#3217, fixed after 0.8.6): a connection being handed back checks
 /// `is_closed` before its ping and lands in the idle queue after `close`
 /// drained it, and it then lives as long as the pool. About one bench seed
 /// in ten met it as "database is locked". Closing again closes such
-/// stragglers; the wait is bounded so that a connection someone still holds
-/// cannot hang the caller.
+/// stragglers. `Pool::close` itself waits for every connection still
+/// checked out, however long: a server stopped after a load run once hung
+/// there for good, so every wait here is bounded by
+/// [`CLOSE_WAIT`].
 async fn close_pool(pool: &AnyPool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + CLOSE_WAIT;
     loop {
-        pool.close().await;
-        if pool.size() == 0 {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let closed = tokio::time::timeout(left, pool.close()).await.is_ok();
+        if closed && pool.size() == 0 {
             return;
         }
-        tracing::debug!(
-            open = pool.size(),
-            "pool closed with a connection open; closing again"
-        );
-        if std::time::Instant::now() > deadline {
+        if !closed || std::time::Instant::now() > deadline {
             tracing::warn!(
                 open = pool.size(),
                 "database pool closed with connections still open"
             );
             return;
         }
+        tracing::debug!(
+            open = pool.size(),
+            "pool closed with a connection open; closing again"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
 }

@@ -200,3 +200,19 @@ async fn closing_leaves_no_direct_connection_open() {
     drop(c);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Closing the database does not wait for ever on a connection someone
+/// still holds (sqlx's `Pool::close` waits for every checked-out one): a
+/// stopping server must stop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_does_not_wait_for_ever_on_a_held_connection() {
+    let (db, dir) = fresh_db("held").await;
+    let held = db.read().await.unwrap();
+    let started = std::time::Instant::now();
+    tokio::time::timeout(std::time::Duration::from_secs(60), db.close())
+        .await
+        .expect("close returned while a connection was still held");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    drop(held);
+    let _ = std::fs::remove_dir_all(dir);
+}
