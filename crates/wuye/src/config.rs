@@ -31,6 +31,9 @@ pub struct Config {
     pub auto_accept_days: i64,
     /// Share (%) of well-rated orders sampled for a return visit.
     pub return_visit_sample_percent: u8,
+    /// On SIGTERM or Ctrl-C, how long requests in flight may take before the
+    /// server stops without them (nothing they had not committed is kept).
+    pub shutdown_grace_seconds: u64,
 }
 
 impl Default for Config {
@@ -49,6 +52,7 @@ impl Default for Config {
             log_format: "text".into(),
             auto_accept_days: app.auto_accept_days,
             return_visit_sample_percent: app.return_visit_sample_percent,
+            shutdown_grace_seconds: 30,
         }
     }
 }
@@ -80,6 +84,7 @@ impl Config {
             "log_format",
             "auto_accept_days",
             "return_visit_sample_percent",
+            "shutdown_grace_seconds",
         ]));
         let mut cfg: Config = fig
             .extract()
@@ -92,6 +97,11 @@ impl Config {
         if cfg.return_visit_sample_percent > 100 {
             anyhow::bail!(
                 "return_visit_sample_percent 应在 0 到 100 之间 / must be between 0 and 100"
+            );
+        }
+        if cfg.shutdown_grace_seconds > 3600 {
+            anyhow::bail!(
+                "shutdown_grace_seconds 应在 0 到 3600 之间 / shutdown_grace_seconds must be between 0 and 3600"
             );
         }
         if let Some(d) = &global.data_dir {

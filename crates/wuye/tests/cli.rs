@@ -58,12 +58,18 @@ impl Env {
 
 /// Starts `wuye serve` on a free port and returns the child and base URL.
 /// (The caller stops the child; see `stop`.)
-#[allow(clippy::zombie_processes)]
 fn spawn_server(env: &Env, extra: &[&str]) -> (Child, String, String) {
+    spawn_server_with(env, extra, &[])
+}
+
+/// [`spawn_server`] with environment variables of its own.
+#[allow(clippy::zombie_processes)]
+fn spawn_server_with(env: &Env, extra: &[&str], vars: &[(&str, &str)]) -> (Child, String, String) {
     let mut args = vec!["serve", "--addr", "127.0.0.1:0"];
     args.extend_from_slice(extra);
     let mut child = env
         .cmd(&args)
+        .envs(vars.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -373,5 +379,48 @@ async fn postgres_backup_uses_pg_dump() {
         assert_eq!(code, 1);
         assert!(err.contains("pg_dump"), "{err}");
     }
+    env.finish().await;
+}
+
+/// A client that never finishes its request does not keep a stopping server
+/// up: `shutdown_grace_seconds` after SIGTERM it stops without that request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_never_ends_does_not_keep_a_stopping_server_up() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let Some(env) = Env::new(Backend::Sqlite).await else {
+        return;
+    };
+    let (mut child, base, _) =
+        spawn_server_with(&env, &[], &[("WUYE_SHUTDOWN_GRACE_SECONDS", "1")]);
+    // A sign-in whose body stops a third of the way: the handler waits for
+    // the rest, as behind a client that hangs.
+    let mut stuck = std::net::TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    stuck
+        .write_all(
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: wuye\r\nContent-Type: application/json\r\n\
+              Content-Length: 300\r\n\r\n{\"login\":\"admin\",",
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    unsafe_kill_term(child.id());
+    let asked = Instant::now();
+    let stopped = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        // Without a grace period this server stopped after about 30 s.
+        if asked.elapsed() > Duration::from_secs(10) {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    if stopped.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let status = stopped.expect("the server stopped within 10 s of SIGTERM");
+    assert!(status.success(), "{status}");
+    drop(stuck);
     env.finish().await;
 }

@@ -91,9 +91,31 @@ pub async fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let kpi_alerts = tokio::spawn(app.clone().kpi_alert_loop());
     let retrain = tokio::spawn(app.clone().retrain_loop());
     let notify = tokio::spawn(app.clone().notify_loop());
-    wuye_web::serve(app.clone(), listener, shutdown_signal())
-        .await
-        .context("服务异常退出 / the server stopped with an error")?;
+    // Requests in flight get `shutdown_grace_seconds` after the signal; a
+    // client that never finishes its request must not keep the server up.
+    let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+    let signal = {
+        let stopping = stopping.clone();
+        async move {
+            shutdown_signal().await;
+            stopping.notify_one();
+        }
+    };
+    let grace = config.shutdown_grace_seconds;
+    let grace_over = async {
+        stopping.notified().await;
+        tokio::time::sleep(Duration::from_secs(grace)).await;
+    };
+    tokio::select! {
+        served = wuye_web::serve(app.clone(), listener, signal) => {
+            served.context("服务异常退出 / the server stopped with an error")?;
+        }
+        () = grace_over => {
+            eout!(
+                "{grace} 秒后仍有请求未完成，不再等待（未提交的改动不会保存）/ requests still in flight after {grace} s; stopping without them (nothing uncommitted is kept)"
+            );
+        }
+    }
     janitor.abort();
     auto_accept.abort();
     sla_timer.abort();
