@@ -101,7 +101,7 @@ impl App {
             return Ok(hit);
         }
         let classifier = if latest == 0 {
-            Arc::new(Classifier::bundled().clone())
+            Classifier::bundled_shared()
         } else {
             let bytes = {
                 let mut c = self.db.read().await?;
@@ -294,6 +294,28 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every company on the bundled model shares its one copy (about 20 MB):
+    /// the cache held a clone per company, beside the static itself.
+    #[tokio::test]
+    async fn companies_on_the_bundled_model_share_one_copy() {
+        let dir = std::env::temp_dir().join(format!("wuye-shared-model-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite:{}?mode=rwc", dir.join("t.db").display());
+        let db = wuye_store::Db::connect(&url, &wuye_store::DbOptions::default())
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let app = App::new(db, crate::AppConfig::default());
+        let (v1, a) = app.classifier(CompanyId(1)).await.unwrap();
+        let (v2, b) = app.classifier(CompanyId(2)).await.unwrap();
+        assert_eq!((v1, v2), (0, 0));
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(std::ptr::eq(&*a, Classifier::bundled()));
+        app.db.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn a_stored_prediction_keeps_the_f32_confidences_and_the_version() {

@@ -44,7 +44,7 @@ use codec::Contents;
 use features::SparseVec;
 use model::{argmax, top_n};
 use serde::Serialize;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 /// The longest message classified, in characters.
 pub const MAX_CHARS: usize = 2000;
@@ -104,11 +104,12 @@ pub struct Classifier {
     fused: Option<fused::Fused>,
 }
 
-static BUNDLED: LazyLock<Classifier> = LazyLock::new(|| {
+/// Behind an `Arc` so that every holder shares the one copy (about 20 MB).
+static BUNDLED: LazyLock<Arc<Classifier>> = LazyLock::new(|| {
     let model = Model::from_bytes(BUNDLED_MODEL).expect("the bundled dispatch model is valid");
     crate::bundled::release(BUNDLED_MODEL);
     match model {
-        Model::Classifier(c) => *c,
+        Model::Classifier(c) => Arc::new(*c),
         Model::Head(_) => panic!("the bundled dispatch model has three heads"),
     }
 });
@@ -195,6 +196,12 @@ impl Classifier {
     /// The classifier bundled into the binary, deserialised once on first use.
     pub fn bundled() -> &'static Classifier {
         &BUNDLED
+    }
+
+    /// The same, for holders that keep classifiers behind an `Arc` (a
+    /// server's per-company cache): shared, never copied.
+    pub fn bundled_shared() -> Arc<Classifier> {
+        Arc::clone(&BUNDLED)
     }
 
     /// Reads a model file that holds a three-head classifier (bundled rules).
