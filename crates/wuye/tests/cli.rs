@@ -424,3 +424,37 @@ async fn a_request_that_never_ends_does_not_keep_a_stopping_server_up() {
     drop(stuck);
     env.finish().await;
 }
+
+/// Settings out of range or of the wrong type are refused before anything
+/// starts, in both languages, naming the setting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_settings_are_refused_by_name() {
+    let Some(env) = Env::new(Backend::Sqlite).await else {
+        return;
+    };
+    for (var, value, expected) in [
+        (
+            "WUYE_SHUTDOWN_GRACE_SECONDS",
+            "5000",
+            "shutdown_grace_seconds 应在 0 到 3600 之间",
+        ),
+        (
+            "WUYE_SHUTDOWN_GRACE_SECONDS",
+            "soon",
+            "配置有误 / invalid configuration",
+        ),
+        (
+            "WUYE_AUTO_ACCEPT_DAYS",
+            "0",
+            "auto_accept_days 应在 1 到 60 之间",
+        ),
+    ] {
+        let out = env.cmd(&["migrate"]).env(var, value).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{var}={value}: {err}");
+        assert!(err.contains(expected), "{var}={value}: {err}");
+        let key = var.trim_start_matches("WUYE_").to_lowercase();
+        assert!(err.to_lowercase().contains(&key), "{var}={value}: {err}");
+    }
+    env.finish().await;
+}
