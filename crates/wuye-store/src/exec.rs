@@ -24,17 +24,15 @@ pub trait Exec: Read {
     /// Runs a write that nothing later in the transaction reads, as late as
     /// the transaction allows: in a SQLite group commit, just before the
     /// batch's COMMIT, after every member's statements (an error there
-    /// fails the whole batch); elsewhere, now.
-    fn execute_last(&mut self, q: Sql) -> impl Future<Output = Result<()>> + Send;
+    /// fails the whole batch); elsewhere, now (this default).
+    fn execute_last(&mut self, q: Sql) -> impl Future<Output = Result<()>> + Send {
+        async move { self.execute(q).await.map(drop) }
+    }
 }
 
 impl Exec for Conn {
     async fn execute(&mut self, q: Sql) -> Result<u64> {
         Ok(q.execute(self).await?)
-    }
-
-    async fn execute_last(&mut self, q: Sql) -> Result<()> {
-        self.execute(q).await.map(drop)
     }
 }
 
@@ -55,10 +53,6 @@ macro_rules! through_deref {
         impl Exec for $t {
             async fn execute(&mut self, q: Sql) -> Result<u64> {
                 (**self).execute(q).await
-            }
-
-            async fn execute_last(&mut self, q: Sql) -> Result<()> {
-                (**self).execute(q).await.map(drop)
             }
         }
     )*};

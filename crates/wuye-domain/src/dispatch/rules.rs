@@ -120,13 +120,28 @@ fn inside_any(text: &str, at: usize, words: &[String]) -> bool {
     })
 }
 
-/// The words of a `not_within` list, written as patterns are.
-fn compile_words(words: &[String]) -> Vec<String> {
-    words
-        .iter()
-        .map(|w| squeeze(&normalise(w)))
-        .filter(|w| !w.is_empty())
-        .collect()
+/// The words of a `not_within` list, written as patterns are. Each must
+/// hold the start of one of its owner's patterns, or it could never apply
+/// (a typo in a company's file would otherwise pass unnoticed).
+fn compile_words(
+    owner: &str,
+    words: &[String],
+    patterns: &[Pattern],
+) -> Result<Vec<String>, Error> {
+    let mut out = Vec::with_capacity(words.len());
+    for (raw, w) in words.iter().map(|w| (w, squeeze(&normalise(w)))) {
+        if !patterns.iter().any(|p| w.contains(p.pieces[0].as_str())) {
+            return Err(Error::invalid(
+                "rules_invalid",
+                format!("“{owner}”的 not_within 词“{raw}”不含它的任何模式，不会起作用"),
+                format!(
+                    "“{owner}”: the not_within word “{raw}” holds none of its patterns, so it could never apply"
+                ),
+            ));
+        }
+        out.push(w);
+    }
+    Ok(out)
 }
 
 /// The text rules look at: normalised, without spaces.
@@ -258,9 +273,10 @@ impl UrgencyRules {
         }
         let mut rules = Vec::new();
         for r in file.rule {
+            let patterns = compile(&r.name, &r.patterns)?;
             rules.push(Rule {
-                patterns: compile(&r.name, &r.patterns)?,
-                not_within: compile_words(&r.not_within),
+                not_within: compile_words(&r.name, &r.not_within, &patterns)?,
+                patterns,
                 name: r.name,
                 zh: r.zh,
                 en: r.en,
@@ -282,9 +298,10 @@ impl UrgencyRules {
                     ),
                 ));
             }
+            let patterns = compile(&x.name, &x.patterns)?;
             exceptions.push(Exception {
-                patterns: compile(&x.name, &x.patterns)?,
-                not_within: compile_words(&x.not_within),
+                not_within: compile_words(&x.name, &x.not_within, &patterns)?,
+                patterns,
                 name: x.name,
                 zh: x.zh,
                 en: x.en,
@@ -463,6 +480,13 @@ not_within = ["主要是"]
         .unwrap_err();
         assert_eq!(e.code, "rules_invalid");
         assert!(UrgencyRules::parse("not toml [").is_err());
+        // A not_within word that holds none of its owner's patterns.
+        let e = UrgencyRules::parse(
+            "version = 1\n[[exception]]\nname='x'\nzh='x'\nen='x'\npatterns=['要是']\nnot_within=['主要']",
+        )
+        .unwrap_err();
+        assert_eq!(e.code, "rules_invalid");
+        assert!(e.zh.contains("主要"), "{}", e.zh);
     }
 
     #[test]
